@@ -1,0 +1,5 @@
+import sys
+
+from bayeslaw.cli.main import main
+
+sys.exit(main())

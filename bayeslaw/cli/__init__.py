@@ -1,0 +1,1 @@
+"""The ``bayeslaw`` command line: one entry point, one module per subcommand."""

@@ -1,0 +1,72 @@
+"""Entry point of the ``bayeslaw`` command.
+
+Subcommands live in ``bayeslaw.cli.<name>`` modules, each with a ``register``
+function that adds its parser. Parsers import nothing heavy: jax, numpyro, torch
+and matplotlib are imported inside the handlers, so ``bayeslaw --help`` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+
+from bayeslaw import __version__
+from bayeslaw.errors import BayeslawError
+
+# Order is the order of the help text: the flow runs -> fit -> plan/suggest -> report.
+COMMANDS = (
+    "runs", "laws", "fit", "predict", "compare", "plan", "suggest", "loop", "report",
+    "train", "domains", "study",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bayeslaw",
+        description="Bayesian scaling laws for splitting compute between general "
+        "pretraining and per-domain specialization.",
+    )
+    parser.add_argument("--version", action="version", version=f"bayeslaw {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"bayeslaw.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"bayeslaw.cli.{name}":
+                continue  # subcommand not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code = args.func(args)
+    except BayeslawError as e:
+        print(f"bayeslaw {args.command}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: say so, and how to get the details
+        if os.environ.get("BAYESLAW_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"bayeslaw {args.command}: internal error: {type(e).__name__}: {e}\n"
+            "(set BAYESLAW_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""The run store: SQLite in WAL mode, safe for several concurrent writers.
+
+The store lives at ``--store PATH``, else ``$BAYESLAW_STORE``, else ``./bayeslaw.db``.
+Every write is one ``BEGIN IMMEDIATE`` transaction, so concurrent importers
+serialize on the write lock (waiting up to ``timeout`` seconds) and a batch lands
+whole or not at all. The schema version is SQLite's ``user_version``;
+:data:`MIGRATIONS` upgrades an older store in place when it is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.runs.record import Run
+
+DEFAULT_PATH = "bayeslaw.db"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        params INTEGER NOT NULL CHECK (params > 0),
+        pretrain_tokens INTEGER NOT NULL CHECK (pretrain_tokens >= 0),
+        specialize_tokens INTEGER NOT NULL CHECK (specialize_tokens >= 0),
+        domain TEXT NOT NULL,
+        loss REAL CHECK (loss IS NULL OR loss > 0),
+        seed INTEGER,
+        parent_id TEXT,
+        flops REAL,
+        status TEXT NOT NULL DEFAULT 'completed',
+        source TEXT NOT NULL DEFAULT 'import',
+        created_at TEXT NOT NULL,
+        config TEXT NOT NULL DEFAULT '{}',
+        metrics TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX runs_domain ON runs (domain);
+    """,
+    # 2: checkpoints of pretraining, so that specializations can branch from them
+    """
+    CREATE TABLE checkpoints (
+        ckpt_id TEXT PRIMARY KEY,
+        params INTEGER NOT NULL,
+        pretrain_tokens INTEGER NOT NULL,
+        seed INTEGER,
+        path TEXT NOT NULL,
+        run_id TEXT,
+        created_at TEXT NOT NULL,
+        config TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX checkpoints_nd ON checkpoints (params, pretrain_tokens);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+_COLUMNS = (
+    "run_id", "params", "pretrain_tokens", "specialize_tokens", "domain", "loss", "seed",
+    "parent_id", "flops", "status", "source", "created_at", "config", "metrics",
+)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A saved pretraining state of a model of N params after D tokens."""
+
+    ckpt_id: str
+    params: int
+    pretrain_tokens: int
+    path: str
+    seed: int | None = None
+    run_id: str | None = None
+    created_at: str = ""
+    config: dict[str, Any] | None = None
+
+
+def resolve_path(path: str | os.PathLike | None = None) -> Path:
+    """``path``, else ``$BAYESLAW_STORE``, else ``./bayeslaw.db``."""
+    return Path(path or os.environ.get("BAYESLAW_STORE") or DEFAULT_PATH)
+
+
+def _row_to_run(row: sqlite3.Row) -> Run:
+    d = dict(row)
+    d["config"] = json.loads(d["config"])
+    d["metrics"] = json.loads(d["metrics"])
+    return Run(**d)
+
+
+def _run_to_row(run: Run) -> tuple:
+    d = run.to_dict()
+    d["config"] = json.dumps(d["config"], sort_keys=True)
+    d["metrics"] = json.dumps(d["metrics"], sort_keys=True)
+    return tuple(d[c] for c in _COLUMNS)
+
+
+class RunStore:
+    """An SQLite run store.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        The database file; see :func:`resolve_path`. Created when missing.
+    timeout : float
+        Seconds a writer waits for another writer's lock before failing.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 60.0):
+        self.path = resolve_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise BayeslawError(
+                    f"store {self.path} has schema version {version}, newer than this bayeslaw "
+                    f"({SCHEMA_VERSION}); upgrade bayeslaw"
+                )
+            for v in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[v].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- runs ---------------------------------------------------------------
+    def existing_ids(self, run_ids: Iterable[str]) -> set[str]:
+        """Which of ``run_ids`` are already in the store."""
+        ids = list(run_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT run_id FROM runs WHERE run_id IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self._conn.execute(q, chunk))
+        return found
+
+    def add(self, runs: Sequence[Run]) -> int:
+        """Insert ``runs`` in one transaction; all land or none does.
+
+        Raises
+        ------
+        BayeslawError
+            If a run id is already in the store (nothing is written then).
+        """
+        rows = [_run_to_row(r) for r in runs]
+        placeholders = ",".join("?" * len(_COLUMNS))
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            dup = self.existing_ids(r.run_id for r in runs)
+            if dup:
+                raise BayeslawError(
+                    f"{len(dup)} run id(s) already in the store, e.g. {sorted(dup)[0]}; "
+                    "nothing was written"
+                )
+            self._conn.executemany(
+                f"INSERT INTO runs ({','.join(_COLUMNS)}) VALUES ({placeholders})", rows
+            )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def runs(self, *, domains: Sequence[str] | None = None, status: str | None = "completed",
+             ) -> list[Run]:
+        """Runs in insertion order, optionally only some domains and one status."""
+        q, args = "SELECT * FROM runs WHERE 1=1", []
+        if domains:
+            q += f" AND domain IN ({','.join('?' * len(domains))})"
+            args += list(domains)
+        if status is not None:
+            q += " AND status = ?"
+            args.append(status)
+        return [_row_to_run(r) for r in self._conn.execute(q + " ORDER BY rowid", args)]
+
+    def get(self, run_id: str) -> Run | None:
+        row = self._conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else _row_to_run(row)
+
+    def count(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+    def domains(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT domain FROM runs ORDER BY 1")]
+
+    # -- checkpoints ----------------------------------------------------------
+    def add_checkpoint(self, ckpt: Checkpoint) -> None:
+        """Record a checkpoint (replacing one with the same id)."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?,?,?,?,?)",
+            (ckpt.ckpt_id, ckpt.params, ckpt.pretrain_tokens, ckpt.seed, ckpt.path,
+             ckpt.run_id, ckpt.created_at, json.dumps(ckpt.config or {}, sort_keys=True)),
+        )
+
+    def checkpoints(self, *, params: int | None = None) -> list[Checkpoint]:
+        q, args = "SELECT * FROM checkpoints", []
+        if params is not None:
+            q, args = q + " WHERE params = ?", [params]
+        out = []
+        for r in self._conn.execute(q + " ORDER BY params, pretrain_tokens", args):
+            d = dict(r)
+            d["config"] = json.loads(d["config"])
+            out.append(Checkpoint(**d))
+        return out

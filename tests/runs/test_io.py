@@ -1,0 +1,76 @@
+import json
+
+import pytest
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.runs.io import import_file, read_runs, write_runs
+from bayeslaw.runs.record import Run
+from bayeslaw.runs.store import RunStore
+
+HEADER = "N,D,D_prime,domain,loss\n"
+
+
+def test_csv_line_numbers_and_reasons(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text(HEADER + "100,10,0,a,2.0\n100,-1,0,a,2.0\n100,10,0,a,nan\n100,10,0,a,2.0,9\n")
+    parsed = read_runs(f)
+    assert len(parsed.runs) == 1 and parsed.lines == [2]
+    assert [(r.line, r.reason.split(" ")[0]) for r in parsed.rejected] == [
+        (3, "pretrain_tokens"), (4, "loss"), (5, "more")]
+
+
+def test_jsonl_bad_json_and_duplicates(tmp_path):
+    f = tmp_path / "r.jsonl"
+    rec = {"run_id": "run_a", "params": 5, "pretrain_tokens": 1, "specialize_tokens": 0,
+           "domain": "x", "loss": 1.5}
+    f.write_text(json.dumps(rec) + "\n{oops\n\n" + json.dumps(rec) + "\n[1]\n")
+    parsed = read_runs(f)
+    assert len(parsed.runs) == 1
+    assert [r.line for r in parsed.rejected] == [2, 4, 5]
+    assert "duplicate run_id run_a (first on line 1)" in parsed.rejected[1].reason
+
+
+def test_missing_column_is_one_clear_error(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("N,D,domain,loss\n1,2,a,3\n")
+    with pytest.raises(BayeslawError, match="header lacks column.*specialize_tokens"):
+        read_runs(f)
+
+
+def test_unknown_extension(tmp_path):
+    f = tmp_path / "r.txt"
+    f.write_text("x")
+    with pytest.raises(BayeslawError, match="use a .csv or .jsonl"):
+        read_runs(f)
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl"])
+def test_export_import_round_trip(tmp_path, ext):
+    runs = [Run(10**6, 10**9, 10**7, "law", 2.125, seed=3, parent_id="run_p",
+                config={"lr": 0.003, "nested": {"a": [1, 2]}}, metrics={"general_loss": 2.5},
+                source="trainer"),
+            Run(2 * 10**6, 0, 5, "code", 3.0),
+            Run(7, 1, 0, "code", None, status="failed", metrics={"reason": "diverged"})]
+    path = tmp_path / f"runs.{ext}"
+    write_runs(path, runs)
+    parsed = read_runs(path)
+    assert parsed.rejected == [] and parsed.runs == runs
+
+
+def test_strict_import_writes_nothing_then_skip_invalid(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text(HEADER + "100,10,0,a,2.0\n0,10,0,a,2.0\n100,10,5,a,2.1\n")
+    with RunStore(tmp_path / "s.db") as store:
+        n, rejected = import_file(store, f)
+        assert n == 0 and [r.line for r in rejected] == [3] and store.count() == 0
+        n, rejected = import_file(store, f, skip_invalid=True)
+        assert n == 2 and store.count() == 2
+
+
+def test_ids_already_in_store_are_rejected_by_line(tmp_path):
+    f = tmp_path / "r.csv"
+    f.write_text("run_id," + HEADER + "run_x,100,10,0,a,2.0\nrun_y,100,10,0,a,2.0\n")
+    with RunStore(tmp_path / "s.db") as store:
+        store.add([Run(1, 1, 1, "a", 1.0, run_id="run_y")])
+        n, rejected = import_file(store, f)
+        assert n == 0 and rejected[0].line == 3 and "already in the store" in rejected[0].reason
