@@ -1,0 +1,62 @@
+"""Posterior draws of a law's parameters: the hand-off from the fit to the planner
+and the suggester.
+
+Shared parameters have shape ``(S,)`` (S draws); per-domain parameters
+(``law.domain_params``) have shape ``(S, n_domains)``, columns in ``domains`` order.
+A point estimate is simply ``S = 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.laws import Law
+from bayeslaw.laws import get as get_law
+
+
+@dataclass(frozen=True)
+class Draws:
+    law: Law
+    domains: tuple[str, ...]
+    params: Mapping[str, np.ndarray]
+
+    @property
+    def n_draws(self) -> int:
+        return int(np.shape(next(iter(self.params.values())))[0])
+
+    def domain_index(self, domain: str) -> int:
+        try:
+            return self.domains.index(domain)
+        except ValueError:
+            raise BayeslawError(
+                f"domain {domain!r} is not in the posterior (it has {', '.join(self.domains)}); "
+                "refit with runs of that domain or pick one of these"
+            ) from None
+
+    def for_domain(self, domain: str | int = 0) -> dict[str, np.ndarray]:
+        """Every parameter as shape ``(S,)`` for one domain (name or column index)."""
+        j = self.domain_index(domain) if isinstance(domain, str) else domain
+        return {k: (v[:, j] if k in self.law.domain_params else v) for k, v in self.params.items()}
+
+    def subset(self, idx) -> Draws:
+        """The draws at indices ``idx`` (e.g. a thinned or reweighted sample)."""
+        params = {k: np.asarray(v)[idx] for k, v in self.params.items()}
+        return Draws(self.law, self.domains, params)
+
+    @classmethod
+    def point(cls, law: str | Law, values: Mapping[str, float | list[float]],
+              domains: tuple[str, ...] = ("default",)) -> Draws:
+        """A point mass: one draw with the given values (lists for per-domain params)."""
+        law = get_law(law) if isinstance(law, str) else law
+        params = {}
+        for p in law.params:
+            v = np.atleast_1d(np.asarray(values[p], dtype=float))
+            if p in law.domain_params:
+                params[p] = np.broadcast_to(v, (len(domains),)).reshape(1, -1).copy()
+            else:
+                params[p] = v.reshape(1)
+        return cls(law, tuple(domains), params)
