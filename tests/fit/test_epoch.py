@@ -24,7 +24,8 @@ def test_bundled_data(runs):
 
 
 def test_lbfgs_reproduces_epoch(runs):
-    theta = {k: float(np.ravel(v)[0]) for k, v in lbfgs.fit(runs, "chinchilla").draws.params.items()}
+    point = lbfgs.fit(runs, "chinchilla").draws.params
+    theta = {k: float(np.ravel(v)[0]) for k, v in point.items()}
     assert theta["E"] == pytest.approx(EPOCH["E"], rel=0.01)
     assert theta["alpha"] == pytest.approx(EPOCH["alpha"], abs=0.005)
     assert theta["beta"] == pytest.approx(EPOCH["beta"], abs=0.005)
