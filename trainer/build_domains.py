@@ -32,7 +32,8 @@ def _gunzip(path: str) -> str:
 
 
 def _python() -> str:
-    root = Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    root = Path(sys.base_prefix) / "lib" / version
     files = sorted(p for p in root.glob("*.py"))
     files += sorted(root.glob("[a-z]*/*.py"))
     files = [p for p in files if "test" not in p.parts[-2] and "site-packages" not in str(p)]
@@ -49,7 +50,8 @@ def _fortunes() -> str:
 def _wordnet() -> str:
     lines = []
     for pos in ("noun", "verb", "adj", "adv"):
-        for line in Path(f"/usr/share/wordnet/data.{pos}").read_text("utf-8", "replace").split("\n"):
+        text = Path(f"/usr/share/wordnet/data.{pos}").read_text("utf-8", "replace")
+        for line in text.split("\n"):
             if "|" in line and not line.startswith(" "):
                 words = line.split(" ")[4::2][: int(line.split(" ")[3], 16)]
                 gloss = line.split("|", 1)[1].strip()
