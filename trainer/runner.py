@@ -67,6 +67,12 @@ def _check(spec: RunSpec, settings: TrainSettings, opts: Options) -> list[str]:
     return mixture
 
 
+def check(spec: RunSpec, settings: TrainSettings, opts: Options) -> None:
+    """Raise a clear :class:`BayeslawError` for a spec that cannot run, before any work."""
+    _check(spec, settings, opts)
+    size_for(spec.params, block_size=settings.block_size)
+
+
 class SpecRun:
     """The state of executing one spec (see the module docstring)."""
 
