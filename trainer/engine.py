@@ -71,12 +71,12 @@ class Trainer:
 
     def run(self, phases: list[Phase], desc: str = "train") -> float:
         """Train through ``phases``; returns the mean training loss of the last 10 steps."""
-        total = sum(p.steps - p.start for p in phases)
+        total = sum(p.end - p.start for p in phases)
         bar = tqdm(total=total * self.tokens_per_step, desc=desc, unit="tok", unit_scale=True,
                    disable=not self.progress or total < 20, leave=False)
         recent, t0 = [], time.perf_counter()
         for phase in phases:
-            for i in range(phase.start, phase.steps):
+            for i in range(phase.start, phase.end):
                 for g in self.optimizer.param_groups:
                     g["lr"] = phase.lr(i)
                 recent.append(self._train_step())

@@ -18,6 +18,11 @@ class Phase:
     lr_start: float
     lr_end: float
     start: int = 0  # first step to run: a phase resumed part-way starts later
+    stop: int | None = None  # step to stop before (default: the end of the phase)
+
+    @property
+    def end(self) -> int:
+        return self.steps if self.stop is None else min(self.stop, self.steps)
 
     def lr(self, i: int) -> float:
         """Rate at step ``i`` of this phase (0-based), linear from start towards end."""
@@ -42,7 +47,7 @@ def pretrain(start: int, stop: int, warmup_steps: int, peak: float) -> list[Phas
     w = warmup(warmup_steps, peak)
     phases = []
     if start < warmup_steps:
-        phases.append(replace(w, steps=min(stop, warmup_steps), start=start))
+        phases.append(replace(w, start=start, stop=min(stop, warmup_steps)))
     if stop > warmup_steps:
         phases.append(Phase(stop - warmup_steps, peak, peak, max(0, start - warmup_steps)))
     return phases
