@@ -138,6 +138,9 @@ class Trainer:
         return copy.deepcopy(self.state_dict())
 
     def load_state_dict(self, state: dict) -> None:
+        # Optimizer.load_state_dict keeps the given tensors (no copy when dtype and device
+        # match), so training would mutate the snapshot: copy it first.
+        state = copy.deepcopy(state)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.data.load_state_dict(state["data"])
