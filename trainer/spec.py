@@ -78,7 +78,8 @@ class RunSpec:
                        specialize_tokens=tuple(int(float(x)) for x in sp if float(x) > 0),
                        domains=tuple(dom), seed=int(d.get("seed", 0) or 0),
                        checkpoints=int(d.get("checkpoints", 1)),
-                       checkpoint=d.get("checkpoint") or d.get("parent_id") or None)
+                       checkpoint=d.get("checkpoint") or d.get("parent")
+                       or d.get("parent_id") or None)
         except (TypeError, ValueError) as e:
             raise BayeslawError(f"run spec {d}: {e}") from None
 
