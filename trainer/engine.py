@@ -70,27 +70,26 @@ class Trainer:
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.startswith("cuda"))
 
     def run(self, phases: list[Phase], desc: str = "train") -> float:
-        """Train through ``phases``; returns the mean training loss of the last 10 steps."""
+        """Train through ``phases``; returns the mean training loss of the last (<= 10) steps."""
         total = sum(p.end - p.start for p in phases)
         bar = tqdm(total=total * self.tokens_per_step, desc=desc, unit="tok", unit_scale=True,
                    disable=not self.progress or total < 20, leave=False)
-        recent, t0 = [], time.perf_counter()
+        recent, last, t0 = [], None, time.perf_counter()
         for phase in phases:
             for i in range(phase.start, phase.end):
                 for g in self.optimizer.param_groups:
                     g["lr"] = phase.lr(i)
                 recent.append(self._train_step())
-                if len(recent) >= 10:
-                    self._check(torch.stack(recent).float().cpu())
-                    recent = recent[-10:] if len(recent) > 10 else recent
+                if len(recent) == 10:  # one host sync per 10 steps, not per step
+                    last, recent = torch.stack(recent).float().cpu(), []
+                    self._check(last)
                 bar.update(self.tokens_per_step)
+        if recent:
+            last = torch.stack(recent).float().cpu()
+            self._check(last)
         self.train_seconds += time.perf_counter() - t0
         bar.close()
-        if not recent:
-            return math.nan
-        losses = torch.stack(recent).float().cpu()
-        self._check(losses)
-        return float(losses[-10:].mean())
+        return math.nan if last is None else float(last.mean())
 
     def _train_step(self) -> torch.Tensor:
         x, y = self.data.batch(self.batch_size, self.device)
