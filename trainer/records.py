@@ -60,7 +60,7 @@ def metrics(ctx: Context, *, losses: dict[str, float], mixture_loss: float, trai
     }
 
 
-def record(ctx: Context, p: Point, *, D: int, Dp: int, loss: float | None, parent: str,
+def record(ctx: Context, p: Point, *, D: int, Dp: int, loss: float | None, parent: str | None,
            metrics: dict, status: str = "completed") -> Run:
     config = dict(ctx.config, kind=p.kind, checkpoint_step=p.step, nominal_dprime=p.dprime,
                   code_version=dev.code_version(), torch=torch.__version__)

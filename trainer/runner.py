@@ -165,7 +165,8 @@ class SpecRun:
         return rec.record(self.ctx, p, D=D, Dp=Dp, loss=losses[p.domain], parent=parent,
                           metrics=m)
 
-    def _failed(self, points: list[rec.Point], reason: str, parent: str) -> list[rec.Run]:
+    def _failed(self, points: list[rec.Point], reason: str, parent: str | None,
+                ) -> list[rec.Run]:
         out = []
         for p in points:
             D = p.step * self.tps
@@ -245,7 +246,7 @@ class SpecRun:
                     self.reach(store, step)
                 except Diverged as e:
                     later = [q for s in steps[i:] for q in self.points(s)]
-                    rec.add_once(store, self._failed(later, str(e), self.key), self.ctx)
+                    rec.add_once(store, self._failed(later, str(e), None), self.ctx)
                     break
                 self._branches(store, step, pending)
             ids = [p.run_id for s in steps for p in self.points(s)]
