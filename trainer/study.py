@@ -19,8 +19,10 @@ A study is ``studies/NAME.toml`` (or ``studies/NAME/study.toml``)::
     [train.settings]                  # TrainSettings overrides (see trainer.spec)
     lr = 3e-3
 
-Only ``[study]`` and ``[train]`` are read here; tables for later steps (``[fit]``,
-``[plan]``, ``[report]``) are reserved, so one file can describe a whole study.
+Only ``[study]`` and ``[train]`` are read here. ``[import]`` (``files``: run files
+to import first, relative to the TOML file) and the analysis tables ``[fit]``,
+``[plan]``, ``[suggest]``, ``[report]`` are run by ``bayeslaw study run`` through
+:mod:`bayeslaw.pipeline`, so one file describes a whole study.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 from bayeslaw.errors import BayeslawError
 from trainer.spec import RunSpec, TrainSettings
 
-STEPS = ("train", "fit", "plan", "report")
+STEPS = ("import", "train", "fit", "plan", "suggest", "report")
 GRID_KEYS = {"params", "pretrain_tokens", "checkpoints", "specialize_tokens", "domains", "seeds",
              "executor", "workers", "settings", "slurm"}
 

@@ -41,8 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for table in study.tables:
         if table not in ("study", *STEPS):
             log(f"study {args.file}: table [{table}] is not a known step; ignored")
-        elif table in STEPS[1:]:
-            log(f"study {args.file}: step [{table}] is not run by 'study run' yet; skipped")
+    imported = _import(study, args.store)
     log(f"study {study.name}: {len(study.specs)} spec(s) -> {args.store}")
     t0 = time.perf_counter()
     runs = run_specs(study.specs, study.settings, dataclasses.replace(options(args)),
@@ -50,7 +49,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - t0
     failed = sum(r.status != "completed" for r in runs)
     log(f"study {study.name}: {len(runs)} record(s), {failed} failed, {wall:.0f} s")
+    summary = {"study": study.name, "store": args.store, "imported": imported,
+               "records": len(runs), "failed": failed, "train_wall_s": wall}
+    if "fit" in study.tables:
+        from pathlib import Path
+
+        from bayeslaw.pipeline import run_analysis
+
+        out = study.path.parent / study.tables["study"].get("out", "out")
+        summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log)
+        log(f"study {study.name}: report at {summary['analysis']['report']}")
+    summary["wall_s"] = time.perf_counter() - t0
     if args.json:
-        emit_json({"study": study.name, "store": args.store, "records": len(runs),
-                   "failed": failed, "wall_s": wall})
+        emit_json(summary)
     return 0
+
+
+def _import(study, store_path: str) -> int:
+    """Import the study's ``[import] files`` (runs already in the store are kept)."""
+    from bayeslaw.cli.common import open_store
+    from bayeslaw.runs.io import read_runs
+
+    n = 0
+    for name in study.tables.get("import", {}).get("files", []):
+        parsed = read_runs(study.path.parent / name)
+        with open_store(argparse.Namespace(store=store_path)) as store:
+            have = store.existing_ids(r.run_id for r in parsed.runs)
+            new = [r for r in parsed.runs if r.run_id not in have]
+            n += store.add(new) if new else 0
+        log(f"study {study.name}: imported {len(new)} run(s) from {name}")
+    return n
