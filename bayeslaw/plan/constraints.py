@@ -120,11 +120,17 @@ def search_space(constraints: Constraints | None, budget: float) -> SearchSpace:
     lo_r, hi_r = TOKENS_PER_PARAM_RANGE
     u_lo, u_hi = 0.5 * math.log(tokens / hi_r), 0.5 * math.log(tokens / lo_r)
     D = c.pretrain_tokens
+    if D is not None and D > 0 and tokens / D < 1.0:
+        raise BayeslawError(
+            f"budget {budget:.3g} FLOPs cannot pretrain even a 1-parameter model on {D:g} "
+            "tokens; raise --budget or lower --pretrain-tokens")
     if D is not None and D > 0:  # N <= C / (6 D): the trunk must fit in the budget
         u_hi = min(u_hi, math.log(tokens / D))
         u_lo = min(u_lo, u_hi - 5.0)
     share = c.pretrain_share
-    if c.max_specialize_tokens == 0 and D is None:
+    if share is not None:
+        pass
+    elif c.max_specialize_tokens == 0 and D is None:
         share = 1.0
     elif c.max_pretrain_tokens == 0 and D is None:
         share = 0.0
