@@ -97,18 +97,22 @@ class Constraints:
 class SearchSpace:
     """The search space a budget and constraints leave (see module docstring).
 
-    ``log_sizes`` is the menu of log N (None: continuous on [u_lo, u_hi]);
+    ``sizes`` is the menu of N (None: continuous on [u_lo, u_hi]);
     ``share`` the fixed share (None: free in [0, 1]); caps are +inf when absent.
     """
 
     budget: float
-    log_sizes: np.ndarray | None
+    sizes: np.ndarray | None
     u_lo: float
     u_hi: float
     share: float | None
     fixed_pretrain: float | None
     pretrain_cap: float
     specialize_cap: float
+
+    @property
+    def log_sizes(self) -> np.ndarray | None:
+        return None if self.sizes is None else np.log(self.sizes)
 
 
 def search_space(constraints: Constraints | None, budget: float) -> SearchSpace:
@@ -134,15 +138,15 @@ def search_space(constraints: Constraints | None, budget: float) -> SearchSpace:
         share = 1.0
     elif c.max_pretrain_tokens == 0 and D is None:
         share = 0.0
-    log_sizes = _menu(c, budget)
+    sizes = _menu(c, budget)
     inf = math.inf
-    return SearchSpace(budget, log_sizes, u_lo, u_hi, share, D,
+    return SearchSpace(budget, sizes, u_lo, u_hi, share, D,
                        inf if c.max_pretrain_tokens is None else c.max_pretrain_tokens,
                        inf if c.max_specialize_tokens is None else c.max_specialize_tokens)
 
 
 def _menu(c: Constraints, budget: float) -> np.ndarray | None:
-    """log N of the allowed sizes that fit the budget (None when N is free)."""
+    """The allowed sizes that fit the budget (None when N is free)."""
     if c.params is None and c.model_sizes is None:
         return None
     sizes = np.array([c.params] if c.params is not None else sorted(c.model_sizes), float)
@@ -156,4 +160,4 @@ def _menu(c: Constraints, budget: float) -> np.ndarray | None:
             f"budget {budget:.3g} FLOPs is too small for the smallest model "
             f"(N={sizes.min():g}: {what} costs {cost.min():.3g} FLOPs); raise --budget or "
             "allow smaller models")
-    return np.log(sizes[ok])
+    return sizes[ok]

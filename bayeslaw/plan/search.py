@@ -99,8 +99,8 @@ def solve(law, theta, k: int, kd: int, sp: SearchSpace, quantile=None) -> Alloca
     a = _solve_sizes(law, tiled, k, kd, sp, quantile, u0)
     best = np.argmin(a.value.reshape(M, B), axis=0)
     pick = lambda x: x.reshape((M, B) + x.shape[1:])[best, np.arange(B)]  # noqa: E731
-    return Allocation(*(pick(x) for x in (a.params, a.pretrain_tokens,
-                                          a.specialize_tokens, a.value)))
+    return Allocation(sp.sizes[best], *(pick(x) for x in (a.pretrain_tokens,
+                                                          a.specialize_tokens, a.value)))
 
 
 def prepare(draws: Draws, k: int, domains: Sequence[str] | None,
