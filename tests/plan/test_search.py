@@ -109,3 +109,14 @@ def test_token_caps_bind_and_the_model_takes_the_rest():
     assert (o.specialize_tokens <= 1e9 * (1 + 1e-12)).all()
     assert (o.pretrain_tokens <= 5e10 * (1 + 1e-12)).all()
     assert (6 * o.params * (o.pretrain_tokens + k * o.specialize_tokens) <= C * (1 + 1e-9)).all()
+
+
+def test_search_is_compiled_once_per_shape():
+    """A new budget or new draw values of the same shape reuse the compiled search."""
+    from bayeslaw.plan import kernel
+
+    optimal_per_draw(cloud(DOMAIN_GAP, 7, seed=6), 1e20, 2)
+    n = kernel.search._cache_size()
+    for C, seed in ((1e21, 7), (3e23, 8)):
+        optimal_per_draw(cloud(DOMAIN_GAP, 7, seed=seed), C, 2)
+    assert kernel.search._cache_size() == n
