@@ -54,20 +54,25 @@ def quantiles(x: np.ndarray) -> dict[str, float]:
     return {f"q{round(q * 100):02d}": np.quantile(x, q, axis=0) for q in QUANTILES}
 
 
-def _as_decisions(decisions, kd: int):
+def _as_decisions(decisions, ds: DomainSet):
+    """N (M,), D (M,), D' (M, w) with w = kd, or k for homogeneous copies given each a D'."""
     N, D, Dp = (np.asarray(x, dtype=float) for x in decisions)
     N, D = np.atleast_1d(N), np.atleast_1d(D)
     Dp = np.atleast_1d(Dp)
     Dp = Dp[:, None] if Dp.ndim == 1 else Dp
-    if Dp.shape[1] not in (1, kd) or not len(N) == len(D) == len(Dp):
+    kd = len(ds.columns)
+    if Dp.ndim != 2 or Dp.shape[1] not in (1, kd, ds.k) or not len(N) == len(D) == len(Dp):
         raise BayeslawError(
-            f"decisions must be arrays N (M,), D (M,), D' (M,) or (M, {kd}); got shapes "
+            f"decisions must be arrays N (M,), D (M,), D' (M,) or (M, {ds.k}); got shapes "
             f"{N.shape}, {D.shape}, {Dp.shape}")
-    return N, D, np.broadcast_to(Dp, (len(N), kd))
+    return N, D, (Dp if Dp.shape[1] > 1 else np.broadcast_to(Dp, (len(N), kd)))
 
 
 def losses_at(draws: Draws, ds: DomainSet, N, D, Dp) -> np.ndarray:
-    """(S, M) mean domain loss of M decisions (N, D (M,), D' (M, kd)) under every draw."""
+    """(S, M) mean domain loss of M decisions (N, D (M,), D' (M, kd)) under every draw.
+
+    With homogeneous domains D' may also be (M, k): exchangeable copies given different D'.
+    """
     import jax.numpy as jnp
 
     _jax.setup()
@@ -82,15 +87,20 @@ def decision_losses(draws: Draws, decisions, k: int, *,
     """Mean domain loss (S, M) of each of M candidate decisions under each draw.
 
     ``decisions`` is (N, D, D'): arrays N (M,), D (M,), D' (M,) (the same D' for every
-    domain) or (M, k) (per domain, heterogeneous domains only).
+    domain) or (M, k) (one D'_i per domain, in ``domains`` order; for homogeneous
+    domains, per exchangeable copy).
     """
     ds = resolve_domains(draws, k, domains)
-    return losses_at(draws, ds, *_as_decisions(decisions, len(ds.columns)))
+    return losses_at(draws, ds, *_as_decisions(decisions, ds))
 
 
 def bayes_decision(draws: Draws, ds: DomainSet, sp: SearchSpace,
                    quantile: float | None = None) -> Decision:
-    """argmin over allocations of the posterior mean (or ``quantile``) of the mean domain loss."""
+    """argmin over allocations of the posterior mean (or ``quantile``) of the mean domain loss.
+
+    With heterogeneous domains and a quantile, the split among domains equalizes the
+    posterior-mean marginal gains (an approximation: the quantile is not separable).
+    """
     if quantile is not None and not 0 < quantile < 1:
         raise BayeslawError(f"quantile must be in (0, 1), got {quantile}")
     theta = {p: v[None] for p, v in domain_theta(draws, ds).items()}  # one searcher, S draws

@@ -104,3 +104,14 @@ def test_domain_errors():
         plan(draws, 1e21, 2, domains=["x", "z"])
     with pytest.raises(BayeslawError, match="but k=3"):
         plan(draws, 1e21, 3, domains=["x", "y"])
+
+
+def test_decision_losses_per_copy_specialization_is_the_mean_over_copies():
+    draws = cloud(DOMAIN_GAP, 3, seed=5)
+    N, D = np.array([1e9]), np.array([1e11])
+    both = decision_losses(draws, (N, D, np.array([[1e9, 4e9]])), 2)
+    one = decision_losses(draws, (N, D, np.array([1e9])), 2)
+    four = decision_losses(draws, (N, D, np.array([4e9])), 2)
+    np.testing.assert_allclose(both, (one + four) / 2, rtol=1e-12)
+    with pytest.raises(BayeslawError, match="decisions must be arrays"):
+        decision_losses(draws, (N, D, np.ones((1, 3))), 2)
