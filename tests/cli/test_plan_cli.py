@@ -76,3 +76,19 @@ def test_errors_are_one_line_exit_2(posterior, capsys, args, message):
     assert main(["plan", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_plan_from_a_real_lbfgs_posterior_file(tmp_path, capsys):
+    """The point-estimate path end to end: L-BFGS fit (one draw) -> file -> bayeslaw plan."""
+    from bayeslaw.fit.lbfgs import fit
+    from tests.plan.test_recovery import simulate
+
+    path = tmp_path / "lbfgs.nc"
+    fit(simulate(0), law="domain_gap", n_starts=2).save(path)
+    assert main(["plan", "--posterior", str(path), "--budget", "1e18", "--domains", "4",
+                 "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    r = doc["recommended"]
+    assert doc["n_draws"] == 1 and doc["expected_regret"] < 1e-10
+    assert abs(6 * r["params"] * (r["pretrain_tokens"] + 4 * r["specialize_tokens"]) / 1e18
+               - 1) < 1e-9
