@@ -37,4 +37,31 @@ def simulator_executor(truth: Truth, *, seed: int = 0):
                     pretrain_tokens=run.pretrain_tokens, path="(simulated)", seed=run.seed,
                     run_id=run.run_id, created_at=run.created_at))
 
+    execute.domains = truth.draws.domains
+    return execute
+
+
+def trainer_executor(*, seed: int = 0, python: str | None = None):
+    """Run specs with the bundled trainer: ``bayeslaw train --specs FILE --store DB``.
+
+    The trainer records each finished run (and its checkpoints) in the store itself;
+    it runs in a subprocess so that torch stays out of the loop's process. A spec
+    without a ``seed`` gets ``seed``.
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    from bayeslaw.errors import BayeslawError
+
+    def execute(specs: Sequence[dict], store: RunStore) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump([{**s, "seed": s.get("seed", seed)} for s in specs], f)
+        cmd = [python or sys.executable, "-m", "bayeslaw", "train", "--specs", f.name,
+               "--store", str(store.path)]
+        if subprocess.run(cmd).returncode != 0:
+            raise BayeslawError(f"the trainer failed on {f.name} (command: {' '.join(cmd)}); "
+                                "fix it and run the loop again: it resumes")
+
     return execute

@@ -4,13 +4,15 @@ Pure decision logic (:func:`stop_reason`, :func:`todo`, :func:`initial_design`) 
 kept apart from the driver (:func:`run_loop`), the only function here with side
 effects. The driver's state is the run store plus a small JSON state file:
 
-- every run the loop executes is recorded in the store as soon as it finishes,
-  tagged ``config = {"loop": id, "batch": b, "cost_flops": c}``; the compute spent
-  is the sum of those ``cost_flops`` (the marginal cost of each run in its batch);
-- the state file holds the loop id and the batch in flight (``pending`` specs),
-  written before the batch starts. On resume the pending specs whose
-  (N, D, D', domain) is already in the store are skipped and the rest executed,
-  so a finished run is never re-run, then the loop continues with a refit.
+- every run the loop executes is recorded in the store by the executor as soon as
+  it finishes (the simulator executor also tags it ``config = {"loop": id,
+  "batch": b, "cost_flops": c}``);
+- the state file holds the loop id, the compute spent by finished batches
+  (``spent``: the sum of the specs' ``cost_flops``, each run's marginal cost in its
+  batch) and the batch in flight (``pending`` specs), written before the batch
+  starts. On resume the pending specs whose (N, D, D', domain) is already in the
+  store are skipped and the rest executed, so a finished run is never re-run; the
+  batch's cost is then added to ``spent`` and the loop goes on with a refit.
 """
 
 from __future__ import annotations
@@ -79,17 +81,13 @@ def initial_design(menu: Menu, n: int, *, max_run_flops: float | None,
     return [to_spec(c, cost_flops=cost / len(picked), score=0.0, seed=seed) for c in picked]
 
 
-def loop_spent(runs: Iterable[Run], loop_id: str) -> float:
-    return sum(float(r.config.get("cost_flops", 0.0)) for r in runs
-               if r.config.get("loop") == loop_id)
-
-
 # -- the side-effecting driver ---------------------------------------------------------------
 
 def _read_state(path: Path) -> dict:
     if path.exists():
         return json.loads(path.read_text())
-    return {"loop_id": os.urandom(4).hex(), "batch": 0, "pending": [], "history": []}
+    return {"loop_id": os.urandom(4).hex(), "batch": 0, "spent": 0.0, "pending": [],
+            "history": []}
 
 
 def _write_state(path: Path, state: dict) -> None:
@@ -102,6 +100,15 @@ def _tag(specs: Sequence[dict], loop_id: str, batch: int) -> list[dict]:
     return [{**s, "loop": loop_id, "batch": batch} for s in specs]
 
 
+def _finish_batch(state: dict, store: RunStore, executor: Executor, log) -> None:
+    left = todo(state["pending"], (run_key(r) for r in store.runs(status=None)))
+    if left:
+        log(f"batch {state['batch']}: executing {len(left)} run(s)")
+        executor(left, store)
+    state["spent"] += sum(float(s["cost_flops"]) for s in state["pending"])
+    state["pending"] = []
+
+
 def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
              settings: Settings, cfg: LoopConfig, state_path: str | Path, *,
              domains: Sequence[str] | None = None, seed: int = 0,
@@ -109,15 +116,11 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
     """Run the loop until :func:`stop_reason` says stop; return the final state."""
     path = Path(state_path)
     state = _read_state(path)
-    loop_id = state["loop_id"]
     while True:
-        left = todo(state["pending"], (run_key(r) for r in store.runs(status=None)))
-        if left:
-            log(f"batch {state['batch']}: executing {len(left)} run(s)")
-            executor(left, store)
-        state["pending"] = []
-        runs = store.runs()
-        spent = loop_spent(store.runs(status=None), loop_id)
+        if state["pending"]:
+            _finish_batch(state, store, executor, log)
+            _write_state(path, state)
+        runs, spent = store.runs(), state["spent"]
         if not runs:
             specs = initial_design(menu, cfg.initial, max_run_flops=settings.max_run_flops,
                                    seed=seed)
@@ -141,5 +144,5 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
             log(f"stop: {reason}")
             return state
         state["batch"] += 1
-        state["pending"] = _tag(specs, loop_id, state["batch"])
+        state["pending"] = _tag(specs, state["loop_id"], state["batch"])
         _write_state(path, state)
