@@ -1,0 +1,212 @@
+"""Compute spent on experiments until the planned split is good enough: suggestion loop
+vs a uniform grid vs random runs, against simulated ground truths.
+
+For each seed a true domain_gap law (perturbed around a base) answers runs with 0.5%
+noise. Each strategy executes batches of runs from one menu (per-run cap
+--max-run-flops); after every batch the runs are fitted, the Bayes decision at the
+target budget (20x the cap) is planned, and its TRUE regret L_true(decision)/L_true* - 1
+is measured. Reported: the compute (branching-aware, see docs/suggest.md) spent when
+the true regret first falls under --target (0.5%), for
+
+  (a) loop:   seed design, then `suggest` batches of q runs;
+  (b) grid:   the full menu grid, one model size at a time, ascending (a size's sweep
+              shares its pretraining trunk);
+  (c) random: seed design, then q random menu runs per batch.
+
+Usage: python bench/bench_suggest.py [--quick] [--seeds 3] [--fitter fit|standin]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+sys.path.insert(0, os.path.dirname(__file__))
+
+import numpy as np  # noqa: E402
+
+from bayeslaw.draws import Draws  # noqa: E402
+from bayeslaw.runs.store import Checkpoint  # noqa: E402
+from bayeslaw.simulate import Truth, simulate  # noqa: E402
+from bayeslaw.suggest import Settings, suggest  # noqa: E402
+from bayeslaw.suggest.candidates import (  # noqa: E402
+    Candidate,
+    Menu,
+    batch_cost,
+    enumerate_candidates,
+)
+from bayeslaw.suggest.decisions import bayes_decision, decisions_at, mean_domain_loss  # noqa: E402
+from bayeslaw.suggest.loop import initial_design, run_key  # noqa: E402
+
+BASE = dict(E=1.5, A=30.0, alpha=0.3, B=60.0, beta=0.3, G=0.5, S=2e6, gamma=0.5)
+MENU = Menu((20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000),
+            (0, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000),
+            (0, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000), ("default",))
+CAP = 6e13
+
+
+def make_truth(seed: int) -> Truth:
+    rng = np.random.default_rng(1000 + seed)
+    theta = {k: v * np.exp(0.15 * rng.standard_normal()) for k, v in BASE.items()}
+    return Truth(Draws.point("domain_gap", theta), sigma=0.005)
+
+
+def make_fitter(kind: str, seed: int, quick: bool):
+    n = 200 if quick else 300
+    if kind == "standin":
+        from _standin_fit import standin_fit
+
+        return lambda runs, i: standin_fit(runs, seed=seed * 100 + i, warmup=n, samples=n)
+    from bayeslaw.fit import fit
+
+    def fitter(runs, i):
+        post = fit(runs, law="domain_gap", chains=2, warmup=n, samples=n, seed=seed * 100 + i)
+        return post.draws, post.noise
+
+    return fitter
+
+
+class Scorer:
+    """The true regret of the Bayes decision of a posterior at the target budget."""
+
+    def __init__(self, truth: Truth, budget: float, k: int):
+        self.truth, self.budget, self.k = truth, budget, k
+        best = decisions_at(truth.draws, budget, k, prune=False, n_params=160, n_shares=161)
+        self.best = float(best.best[0])
+
+    def __call__(self, draws: Draws) -> float:
+        dec = decisions_at(draws, self.budget, self.k)
+        m = bayes_decision(dec)
+        L = mean_domain_loss(self.truth.draws, dec.params[m:m + 1], dec.pretrain_tokens[m:m + 1],
+                             dec.specialize_tokens[m:m + 1])
+        return float(L[0, 0] / self.best - 1.0)
+
+
+def _cand(s) -> Candidate:
+    return Candidate(int(s["params"]), int(s["pretrain_tokens"]), int(s["specialize_tokens"]),
+                     s["domain"])
+
+
+class Campaign:
+    """Runs executed so far, their checkpoints and the compute spent."""
+
+    def __init__(self, truth: Truth, seed: int):
+        self.truth, self.seed = truth, seed
+        self.runs, self.ckpts, self.spent = [], [], 0.0
+
+    def execute(self, specs) -> None:
+        self.spent += batch_cost([_cand(s) for s in specs], self.ckpts)
+        self.runs += simulate(self.truth, specs, seed=self.seed)
+        have = {(c.params, c.pretrain_tokens) for c in self.ckpts}
+        for s in specs:
+            if s["pretrain_tokens"] > 0 and (s["params"], s["pretrain_tokens"]) not in have:
+                have.add((s["params"], s["pretrain_tokens"]))
+                self.ckpts.append(Checkpoint(f"c{len(self.ckpts)}", s["params"],
+                                             s["pretrain_tokens"], "sim"))
+
+
+def grid_batches():
+    cands = enumerate_candidates(MENU, max_run_flops=CAP)
+    for N in MENU.params:
+        yield [c.__dict__ for c in cands if c.params == N]
+
+
+def run_strategy(name, truth, fitter, scorer, args, seed, limit):
+    camp = Campaign(truth, seed)
+    rng = np.random.default_rng(seed)
+    if name == "grid":
+        batches = iter(grid_batches())
+        camp.execute(next(batches))
+    else:
+        camp.execute(initial_design(MENU, args.initial, max_run_flops=CAP, seed=seed))
+    trace = []
+    for i in range(args.max_batches):
+        if name == "grid":
+            nxt = next(batches, None)
+            if nxt is None:
+                break
+            camp.execute(nxt)
+        draws, noise = fitter(camp.runs, i)
+        regret = scorer(draws)
+        trace.append((camp.spent, regret, len(camp.runs)))
+        if regret < args.target or camp.spent >= limit:
+            break
+        done = {run_key(r) for r in camp.runs}
+        if name == "loop":
+            s = suggest(draws, noise, MENU, Settings(budget=scorer.budget, k=args.k, q=args.q,
+                        max_run_flops=CAP, n_worlds=args.worlds), checkpoints=camp.ckpts,
+                        done=done, seed=seed * 1000 + i)
+            specs = s.specs
+        elif name == "random":
+            pool = [c for c in enumerate_candidates(MENU, max_run_flops=CAP, exclude=done)]
+            specs = [pool[j].__dict__ for j in rng.choice(len(pool), min(args.q, len(pool)),
+                                                          replace=False)]
+        if name != "grid":
+            if not specs:
+                break
+            camp.execute(specs)
+    return trace
+
+
+def reached(trace, target):
+    return next((spent for spent, r, _ in trace if r < target), None)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1 seed, short fits, few batches")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--fitter", choices=("fit", "standin"), default="fit")
+    ap.add_argument("--q", type=int, default=4)
+    ap.add_argument("--k", type=int, default=4, help="domains of the target decision")
+    ap.add_argument("--extrapolation", type=float, default=1000.0,
+                    help="target budget as a multiple of the per-run cap")
+    ap.add_argument("--initial", type=int, default=10)
+    ap.add_argument("--worlds", type=int, default=64)
+    ap.add_argument("--max-batches", type=int, default=25)
+    ap.add_argument("--target", type=float, default=0.005)
+    ap.add_argument("--strategies", default="loop,grid,random")
+    args = ap.parse_args()
+    seeds = range(1 if args.quick else args.seeds)
+    if args.quick:
+        args.max_batches = min(args.max_batches, 8)
+    grid_total = batch_cost(enumerate_candidates(MENU, max_run_flops=CAP))
+    budget = args.extrapolation * CAP
+    print(f"menu {len(enumerate_candidates(MENU, max_run_flops=CAP))} runs under the cap "
+          f"{CAP:.3g}; full grid costs {grid_total:.3g} FLOPs; target budget {budget:.3g} "
+          f"with k={args.k}; "
+          f"fitter {args.fitter}; target true regret {args.target:.2%}", flush=True)
+    results = {}
+    for seed in seeds:
+        truth = make_truth(seed)
+        scorer = Scorer(truth, budget, args.k)
+        fitter = make_fitter(args.fitter, seed, args.quick)
+        for name in args.strategies.split(","):
+            t = time.time()
+            trace = run_strategy(name, truth, fitter, scorer, args, seed, grid_total)
+            results[(seed, name)] = reached(trace, args.target)
+            steps = " ".join(f"{s:.2g}:{r:.2%}" for s, r, _ in trace)
+            print(f"seed {seed} {name:<6} reached={results[(seed, name)]} runs={trace[-1][2]} "
+                  f"({time.time() - t:.0f}s)  spent:true_regret {steps}", flush=True)
+    summarize(results, seeds, args.strategies.split(","), grid_total)
+
+
+def summarize(results, seeds, names, grid_total) -> None:
+    print("\ncompute to true regret < target (FLOPs; '>' = never within the grid's total)")
+    for name in names:
+        vals = [results[(s, name)] for s in seeds]
+        print(f"  {name:<6} " + "  ".join(f"{v:.3g}" if v else f">{grid_total:.3g}"
+                                          for v in vals))
+    if "loop" in names and "grid" in names:
+        ratios = [(results[(s, 'loop')] or np.inf) / (results[(s, 'grid')] or grid_total)
+                  for s in seeds]
+        print("  ratio loop/grid per seed: " + " ".join(f"{r:.3f}" for r in ratios)
+              + f"   median {np.median(ratios):.3f}   (goal <= 0.333; grid that never reached "
+              "is counted at the full grid's cost, which flatters the grid)")
+
+
+if __name__ == "__main__":
+    main()
