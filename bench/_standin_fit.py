@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-PRIORS = {  # (loc, scale) of Normal priors on log E, log A, log B, log G, log S
-    "E": (np.log(1.5), 1.0), "A": (np.log(30.0), 2.0), "B": (np.log(60.0), 2.0),
-    "G": (np.log(0.5), 1.5), "S": (np.log(1e6), 2.0),
+PRIORS = {  # (loc, scale) of Normal priors on log E, log A, log B, log G, log S; broad, and
+    # not centred on the benchmark's truth (E 1.5, A 30, B 60, G 0.5, S 2e6)
+    "E": (np.log(1.0), 1.0), "A": (np.log(10.0), 3.0), "B": (np.log(10.0), 3.0),
+    "G": (np.log(0.3), 2.0), "S": (np.log(1e6), 3.0),
 }
 EXPONENTS = {"alpha": (0.05, 1.0), "beta": (0.05, 1.0), "gamma": (0.05, 2.0)}
 PAD = 192
