@@ -16,7 +16,7 @@ PRIORS = {  # (loc, scale) of Normal priors on log E, log A, log B, log G, log S
     "G": (np.log(0.3), 2.0), "S": (np.log(1e6), 3.0),
 }
 EXPONENTS = {"alpha": (0.05, 1.0), "beta": (0.05, 1.0), "gamma": (0.05, 2.0)}
-PAD = 192
+PAD = 256
 
 
 def _model(N, D, Dp, y=None, mask=None, law=None):

@@ -27,8 +27,8 @@ def add_menu(p: argparse.ArgumentParser) -> None:
                    help="pretraining token counts, 0 allowed (default: those in the store)")
     p.add_argument("--menu-specialize-tokens", type=float, nargs="+", metavar="D'",
                    help="specialization token counts, 0 allowed (default: those in the store)")
-    p.add_argument("--worlds", type=int, default=64,
-                   help="fantasized outcomes per candidate (default 64)")
+    p.add_argument("--worlds", type=int, default=256,
+                   help="fantasized worlds (default 256)")
     p.add_argument("--seed", type=int, default=0)
 
 

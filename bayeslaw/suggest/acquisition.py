@@ -12,18 +12,26 @@ the posterior sample, not a refit):
 
     w_s(y) ∝ w_s p(y | theta_s, x).
 
-The value of x is the expected drop of the regret, a preposterior estimate
+The value of x is the expected drop of the regret, a preposterior quantity
 
-    V(x) = R(w) - E_y[ R(w(y)) ]  >= 0,
+    V(x) = R(w) - E_y[ R(w(y)) ]
+         = E_{t ~ w, y ~ p(y | theta_t, x)}[ r_t(m*(w)) - r_t(m*(w(y))) ],
 
-and the acquisition ranks V(x) / cost(x). V is estimated with J "worlds": world j
-fixes a true draw s_j ~ w and one fantasized outcome Y[j, x] of every candidate
-x, with common random numbers across candidates. The true draw's own weight is
-zeroed in its world (leave-one-out), otherwise the fantasy would always single out
-the particle that produced it and every run would look decisive. A batch of q runs
+with r_t(m) = L[t, m] / L*_t - 1 the regret of decision m if theta_t is true and
+m*(w) the Bayes decision under w (the second line is the tower property). The
+acquisition ranks V(x) / cost(x). V is estimated with J "worlds": world j fixes a
+true draw t_j ~ w and one fantasized outcome Y[j, x] of every candidate x, with
+common random numbers across candidates; the decision chosen with the world's
+reweighted draws is scored by the world's true draw. The true draw's own weight is
+zeroed in its world (leave-one-out), so that choosing and scoring use different
+particles: scoring with the reweighted posterior itself (the first line) is biased,
+because after a sharp observation only a handful of particles keep weight and the
+Bayes decision overfits them (the optimizer's curse), which makes every
+informative run look equally decisive. A batch of q runs
 is picked greedily: after each pick every world conditions on the pick's fantasized
 outcome, so the next run is valued given what the earlier ones will show, and a
-run whose information is already covered scores low.
+run whose information is already covered scores low. A run whose outcome is the same
+under every draw leaves the weights, hence the decisions, unchanged: V = 0 exactly.
 
 Everything is precomputed once: the (S, M) decision-loss matrix, the per-draw best
 losses and the (S, C) predicted log losses of the candidates; each step is then a
@@ -49,8 +57,12 @@ def log_lik(y, mu, sigma, nu):
     - (nu+1)/2 log(1 + z^2 / nu)``, ``z = (y - mu) / sigma``.
     """
     z = (y - mu) / sigma
-    return (gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * np.pi) - np.log(sigma)
-            - (nu + 1) / 2 * np.log1p(z * z / nu))
+    return log_norm(sigma, nu) - (nu + 1) / 2 * np.log1p(z * z / nu)
+
+
+def log_norm(sigma, nu):
+    """The normalizing constant of :func:`log_lik` (depends on the draw only)."""
+    return gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * np.pi) - np.log(sigma)
 
 
 def predicted_log_loss(draws: Draws, candidates: list[Candidate]) -> np.ndarray:
@@ -112,15 +124,34 @@ def update(worlds: Worlds, mu: np.ndarray, sigma: np.ndarray, nu: np.ndarray, c:
     worlds.log_w += log_lik(worlds.Y[:, c][:, None], mu[:, c][None], sigma[None], nu[None])
 
 
+def world_regret(log_w: np.ndarray, truth: np.ndarray, dec: Decisions) -> np.ndarray:
+    """Regret, under each world's true draw, of the Bayes decision of its weights.
+
+    ``log_w`` has shape ``(..., J, S)`` and ``truth`` ``(J,)``; returns ``(..., J)`` with
+    ``r_j = L[t_j, m*(w_j)] / L*_{t_j} - 1``.
+    """
+    w = normalize(log_w)
+    m = np.argmin((w.reshape(-1, w.shape[-1]) @ dec.loss).reshape(*w.shape[:-1], -1), axis=-1)
+    return dec.loss[truth, m] / dec.best[truth] - 1.0
+
+
 def values(worlds: Worlds, dec: Decisions, mu: np.ndarray, sigma: np.ndarray, nu: np.ndarray,
-           *, chunk: int = 64) -> np.ndarray:
-    """``V(x)`` for every candidate given the worlds' current weights, shape ``(C,)``."""
-    now = regret(worlds.log_w, dec).mean()
+           *, chunk: int = 32) -> np.ndarray:
+    """``V(x)`` for every candidate given the worlds' current weights, shape ``(C,)``.
+
+    ``V(x) = mean_j [r_j(w_j) - r_j(w_j(Y[j, x]))]``: the drop of the regret that the
+    world's true draw t_j assigns to the Bayes decision, before and after conditioning
+    on the fantasized outcome (see the module docstring for why the truth, not the
+    reweighted posterior, scores the decision).
+    """
+    now = world_regret(worlds.log_w, worlds.truth, dec)               # (J,)
     C = mu.shape[1]
     out = np.empty(C)
+    base = worlds.log_w + log_norm(sigma, nu)[None]                  # (J, S)
     for a in range(0, C, chunk):
         b = min(a + chunk, C)
-        ll = log_lik(worlds.Y[:, a:b].T[:, :, None], mu[:, a:b].T[:, None, :],
-                     sigma[None, None], nu[None, None])                  # (c, J, S)
-        out[a:b] = now - regret(worlds.log_w[None] + ll, dec).mean(axis=1)
-    return np.maximum(out, 0.0)
+        z = (worlds.Y[:, a:b].T[:, :, None] - mu[:, a:b].T[:, None, :]) / sigma
+        ll = -(nu + 1) / 2 * np.log1p(z * z / nu)                      # (c, J, S)
+        after = world_regret(base[None] + ll, worlds.truth, dec)
+        out[a:b] = (now[None] - after).mean(axis=1)
+    return out

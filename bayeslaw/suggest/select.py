@@ -40,7 +40,9 @@ class Settings:
     ``budget`` and ``k``: the target decision's compute and number of domains;
     ``q``: batch size; ``max_run_flops``: cap on one run's 6 N (D + D');
     ``campaign_flops``: what the batch may spend in all; ``n_worlds``: fantasies;
-    ``max_draws``: posterior draws used (a random subset if there are more).
+    ``max_draws``: posterior draws used (a random subset if there are more);
+    ``grid``: (model sizes, pretraining shares) of the decision grid (its cost is
+    linear in their product).
     """
 
     budget: float
@@ -48,8 +50,9 @@ class Settings:
     q: int = 4
     max_run_flops: float | None = None
     campaign_flops: float | None = None
-    n_worlds: int = 64
-    max_draws: int = 400
+    n_worlds: int = 256
+    max_draws: int = 600
+    grid: tuple[int, int] = (32, 26)
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,11 @@ def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.nd
 
 def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
                  checkpoints: Iterable[Checkpoint], rng: np.random.Generator):
-    """Greedy joint batch: indices into ``cands``, their marginal costs and scores."""
+    """Greedy joint batch: ``[(index into cands, marginal cost, score)]`` and the batch's
+    expected drop of the regret (the worlds' mean regret before minus after)."""
     checkpoints = list(checkpoints)
     worlds = acq.fantasize(mu, sigma, nu, settings.n_worlds, rng)
-    regret0 = float(acq.regret(worlds.log_w, dec).mean())
+    before = acq.world_regret(worlds.log_w, worlds.truth, dec).mean()
     taken = np.zeros(len(cands), bool)
     picks: list[tuple[int, float, float]] = []
     left = settings.campaign_flops
@@ -95,7 +99,7 @@ def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, sett
         picks.append((i, float(cost[i]), float(scores[i])))
         left = None if left is None else left - cost[i]
         acq.update(worlds, mu, sigma, nu, i)
-    return picks, regret0, float(acq.regret(worlds.log_w, dec).mean())
+    return picks, float(before - acq.world_regret(worlds.log_w, worlds.truth, dec).mean())
 
 
 def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings: Settings, *,
@@ -119,10 +123,12 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     if not cands:
         raise BayeslawError("no candidate run fits the menu and --max-run-flops; "
                             "raise the cap or add smaller sizes/token counts to the menu")
-    dec = decisions_at(draws, settings.budget, settings.k, domains=domains)
+    dec = decisions_at(draws, settings.budget, settings.k, domains=domains,
+                       n_params=settings.grid[0], n_shares=settings.grid[1])
     mu = acq.predicted_log_loss(draws, cands)
     sigma = np.broadcast_to(noise["sigma"], (draws.n_draws,)).astype(float)
     nu = np.broadcast_to(noise.get("nu", 1e6), (draws.n_draws,)).astype(float)
-    picks, r0, r1 = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
+    picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
     specs = [to_spec(cands[i], cost_flops=c, score=s, seed=seed) for i, c, s in picks]
-    return Suggestion(specs, expected_regret(dec), r1 if picks else r0)
+    now = expected_regret(dec)
+    return Suggestion(specs, now, max(now - gain, 0.0))

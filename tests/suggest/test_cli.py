@@ -8,7 +8,7 @@ from bayeslaw.cli.main import main
 from bayeslaw.runs.store import RunStore
 from tests.suggest.helpers import BUDGET, MENU, TRUTH, noise, perturbed
 
-DRAWS = perturbed(S=100, scale=0.08, seed=4)
+DRAWS = perturbed(S=400, scale=0.08, seed=4)
 MENU_ARGS = ["--menu-params", *map(str, MENU.params), "--menu-pretrain-tokens",
              *map(str, MENU.pretrain_tokens), "--menu-specialize-tokens",
              *map(str, MENU.specialize_tokens)]
@@ -16,9 +16,9 @@ MENU_ARGS = ["--menu-params", *map(str, MENU.params), "--menu-pretrain-tokens",
 
 @pytest.fixture
 def fake_posterior(monkeypatch):
-    monkeypatch.setattr(suggest_cli, "load_posterior", lambda path: (DRAWS, noise(100)))
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda path: (DRAWS, noise(400)))
     monkeypatch.setattr(loop_cli, "make_fitter",
-                        lambda args: (lambda runs: (DRAWS, noise(100))))
+                        lambda args: (lambda runs: (DRAWS, noise(400))))
 
 
 def test_suggest_json_and_specs_file(fake_posterior, tmp_path, capsys):
@@ -48,8 +48,9 @@ def test_loop_cli_simulates_and_resumes(fake_posterior, tmp_path, capsys):
     truth = tmp_path / "truth.toml"
     truth.write_text('law = "domain_gap"\n[theta]\n'
                      + "\n".join(f"{k} = {v}" for k, v in TRUTH.items()) + "\n")
-    base = ["loop", "--budget", str(BUDGET), "--experiment-flops", "1e15", "--regret", "1e-9",
-            "--n", "2", "--initial", "4", "--worlds", "16", "--truth", str(truth), "--store",
+    base = ["loop", "--budget", str(BUDGET), "--domains", "4", "--experiment-flops", "1e15",
+            "--regret", "1e-9",
+            "--n", "2", "--initial", "4", "--worlds", "256", "--truth", str(truth), "--store",
             str(tmp_path / "r.db"), "--state", str(tmp_path / "s.json"), "--json", *MENU_ARGS]
     assert main([*base, "--max-batches", "2"]) == 0
     first = json.loads(capsys.readouterr().out)
