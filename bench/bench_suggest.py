@@ -55,8 +55,7 @@ def make_truth(seed: int) -> Truth:
     return Truth(Draws.point("domain_gap", theta), sigma=0.005)
 
 
-def make_fitter(kind: str, seed: int, quick: bool):
-    n = 200 if quick else 300
+def make_fitter(kind: str, seed: int, n: int):
     if kind == "standin":
         from _standin_fit import standin_fit
 
@@ -176,6 +175,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="1 seed, short fits, few batches")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--fitter", choices=("fit", "standin"), default="fit")
+    ap.add_argument("--draws", type=int, default=300,
+                    help="NUTS warmup and samples per chain (2 chains)")
     ap.add_argument("--q", type=int, default=4)
     ap.add_argument("--k", type=int, default=4, help="domains of the target decision")
     ap.add_argument("--extrapolation", type=float, default=1000.0,
@@ -200,7 +201,7 @@ def main() -> None:
     for seed in seeds:
         truth = make_truth(seed)
         scorer = Scorer(truth, budget, args.k)
-        fitter = make_fitter(args.fitter, seed, args.quick)
+        fitter = make_fitter(args.fitter, seed, 150 if args.quick else args.draws)
         for name in args.strategies.split(","):
             t = time.time()
             trace = run_strategy(name, truth, fitter, scorer, args, seed, grid_total)
