@@ -121,7 +121,10 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
             _finish_batch(state, store, executor, log)
             _write_state(path, state)
         runs, spent = store.runs(), state["spent"]
-        if not runs:
+        early = stop_reason(float("inf"), spent, state["batch"], cfg)  # no fit needed
+        if runs and early:
+            specs, regret, reason = [], float("nan"), early
+        elif not runs:
             specs = initial_design(menu, cfg.initial, max_run_flops=settings.max_run_flops,
                                    seed=seed)
             regret, reason = float("nan"), None
