@@ -72,12 +72,48 @@ class Candidate:
         return float(run_flops(self.params, self.pretrain_tokens, self.specialize_tokens))
 
 
+# A real trainer does not hit the menu exactly: its sizing lands N within a few percent
+# of the target, and its D' = 0 point includes a cooldown of ~0.1 D. Runs and checkpoints
+# are matched to menu points within these relative tolerances (N, D, D').
+TOLERANCE = (0.1, 0.15, 0.05)
+
+
+class RunIndex:
+    """Which (N, D, D', domain) points are already measured, matched within tolerance."""
+
+    def __init__(self, keys: Iterable[tuple], tol: tuple[float, float, float] = TOLERANCE):
+        self.tol = tol
+        self.by_domain: dict[str, np.ndarray] = {}
+        rows: dict[str, list] = {}
+        for N, D, Dp, dom in keys:
+            rows.setdefault(str(dom), []).append((N, D, Dp))
+        self.by_domain = {d: np.asarray(r, float) for d, r in rows.items()}
+
+    def __contains__(self, key: tuple) -> bool:
+        table = self.by_domain.get(str(key[3]))
+        if table is None:
+            return False
+        x = np.asarray(key[:3], float)
+        close = np.abs(table - x) <= np.asarray(self.tol) * np.maximum(np.abs(x), 1.0)
+        return bool(close.all(axis=1).any())
+
+
 def checkpoint_index(checkpoints: Iterable[Checkpoint]) -> dict[tuple[int, int], str]:
     """``(N, D) -> ckpt_id`` of the stored pretraining checkpoints (first id wins)."""
     out: dict[tuple[int, int], str] = {}
     for c in checkpoints:
         out.setdefault((int(c.params), int(c.pretrain_tokens)), c.ckpt_id)
     return out
+
+
+def find_checkpoint(index: dict[tuple[int, int], str], N: int, D: int) -> str | None:
+    """The stored checkpoint at (N, D): N within ``TOLERANCE[0]``, D within 1%."""
+    if (N, D) in index:
+        return index[(N, D)]
+    for (n, d), ckpt in index.items():
+        if abs(n - N) <= TOLERANCE[0] * N and abs(d - D) <= 0.01 * max(D, 1):
+            return ckpt
+    return None
 
 
 def enumerate_candidates(menu: Menu, checkpoints: Iterable[Checkpoint] = (), *,
@@ -87,15 +123,16 @@ def enumerate_candidates(menu: Menu, checkpoints: Iterable[Checkpoint] = (), *,
 
     The cap bounds the full compute 6 N (D + D') of one run (what it takes to train
     that model at all, e.g. the extrapolation distance), whatever is shared. Runs
-    with D + D' = 0 are skipped. A candidate whose (N, D) is checkpointed gets that
-    checkpoint as ``parent``.
+    with D + D' = 0 are skipped, and so are menu points that a run in ``exclude``
+    matches within :data:`TOLERANCE`. A candidate whose (N, D) is checkpointed gets
+    that checkpoint as ``parent``.
     """
     ckpts = checkpoint_index(checkpoints)
-    skip = set(exclude)
+    skip = RunIndex(exclude)
     out = []
     for N, D, Dp, dom in itertools.product(menu.params, menu.pretrain_tokens,
                                            menu.specialize_tokens, menu.domains):
-        c = Candidate(int(N), int(D), int(Dp), dom, ckpts.get((int(N), int(D))))
+        c = Candidate(int(N), int(D), int(Dp), dom, find_checkpoint(ckpts, int(N), int(D)))
         if D + Dp == 0 or c.key in skip:
             continue
         if max_run_flops is not None and c.full_flops > max_run_flops:
@@ -110,7 +147,7 @@ def batch_cost(batch: Sequence[Candidate], checkpoints: Iterable[Checkpoint] = (
     trunk: dict[int, int] = {}
     spec = 0.0
     for c in batch:
-        if c.pretrain_tokens > 0 and (c.params, c.pretrain_tokens) not in ckpts:
+        if c.pretrain_tokens > 0 and find_checkpoint(ckpts, c.params, c.pretrain_tokens) is None:
             trunk[c.params] = max(trunk.get(c.params, 0), c.pretrain_tokens)
         spec += FLOPS_PER_PARAM_TOKEN * c.params * c.specialize_tokens
     return spec + sum(FLOPS_PER_PARAM_TOKEN * N * D for N, D in trunk.items())
@@ -126,13 +163,14 @@ def marginal_costs(candidates: Sequence[Candidate], batch: Sequence[Candidate],
     ckpts = checkpoint_index(checkpoints)
     trunk: dict[int, int] = {}
     for c in batch:
-        if c.pretrain_tokens > 0 and (c.params, c.pretrain_tokens) not in ckpts:
+        if c.pretrain_tokens > 0 and find_checkpoint(ckpts, c.params, c.pretrain_tokens) is None:
             trunk[c.params] = max(trunk.get(c.params, 0), c.pretrain_tokens)
     N = np.array([c.params for c in candidates], float)
     D = np.array([c.pretrain_tokens for c in candidates], float)
     Dp = np.array([c.specialize_tokens for c in candidates], float)
     have = np.array([trunk.get(c.params, 0) for c in candidates], float)
-    free = np.array([(c.params, c.pretrain_tokens) in ckpts for c in candidates], bool)
+    free = np.array([find_checkpoint(ckpts, c.params, c.pretrain_tokens) is not None
+                     for c in candidates], bool)
     grow = np.where(free, 0.0, np.maximum(D - have, 0.0))
     return FLOPS_PER_PARAM_TOKEN * N * (grow + Dp)
 

@@ -28,7 +28,13 @@ import numpy as np
 from bayeslaw.draws import Draws
 from bayeslaw.runs.record import Run
 from bayeslaw.runs.store import RunStore
-from bayeslaw.suggest.candidates import Menu, batch_cost, enumerate_candidates, to_spec
+from bayeslaw.suggest.candidates import (
+    Menu,
+    RunIndex,
+    batch_cost,
+    enumerate_candidates,
+    to_spec,
+)
 from bayeslaw.suggest.select import Settings, suggest
 
 Fitter = Callable[[list[Run]], tuple[Draws, Mapping[str, np.ndarray]]]
@@ -64,8 +70,9 @@ def stop_reason(regret: float, spent: float, batches: int, cfg: LoopConfig) -> s
 
 
 def todo(pending: Sequence[dict], done: Iterable[tuple]) -> list[dict]:
-    """The pending specs whose run is not in the store yet."""
-    have = set(done)
+    """The pending specs whose run is not in the store yet (matched within the
+    trainer's tolerance, :data:`bayeslaw.suggest.candidates.TOLERANCE`)."""
+    have = RunIndex(done)
     return [s for s in pending if run_key(s) not in have]
 
 

@@ -63,3 +63,16 @@ def test_marginal_costs_match_batch_cost_differences():
 def test_empty_menu_is_a_clear_error():
     with pytest.raises(BayeslawError, match="no params"):
         Menu((), (1,), (0,), ("d",))
+
+
+def test_trainer_runs_match_menu_points_within_tolerance():
+    # the trainer's sizing lands N within a few percent, and its D' = 0 point counts a
+    # 0.1 D cooldown in D: such a run still counts as done, and its checkpoint is found
+    done = [(103_000, 1_100_000, 0, "default"), (98_000, 1_000_000, 300_000, "default")]
+    ckpt = Checkpoint("ck", params=98_000, pretrain_tokens=1_000_000, path="x")
+    cands = {c.key: c for c in enumerate_candidates(MENU, [ckpt], exclude=done)}
+    assert (N, 1_000_000, 0, "default") not in cands
+    assert (N, 1_000_000, 300_000, "default") not in cands
+    assert cands[(N, 1_000_000, 1_000_000, "default")].parent == "ck"
+    assert (N, 3_000_000, 0, "default") in cands and (300_000, 1_000_000, 0, "default") in cands
+    assert batch_cost([cands[(N, 1_000_000, 1_000_000, "default")]], [ckpt]) == 6 * N * 1_000_000
