@@ -1,0 +1,89 @@
+"""``bayeslaw loop``: fit -> suggest -> execute -> record -> refit, resumable."""
+
+from __future__ import annotations
+
+import argparse
+
+from bayeslaw.cli.common import add_json, add_store, emit_json, log
+from bayeslaw.cli.suggest import add_menu
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "loop", help="run the suggest/execute/refit loop",
+        description="Fit the runs in the store, suggest a batch, execute it (simulator or "
+        "trainer), record it, refit; until --experiment-flops are spent or the expected "
+        "regret is below --regret. Interrupt it at any time and run the same command again: "
+        "it resumes from the store and --state, never re-running a finished run.",
+    )
+    add_menu(p)
+    p.add_argument("--experiment-flops", type=float, required=True, metavar="F",
+                   help="compute the loop may spend on runs")
+    p.add_argument("--regret", type=float, default=0.005,
+                   help="stop when the expected relative regret is below this (default 0.005)")
+    p.add_argument("--max-batches", type=int, default=100)
+    p.add_argument("--initial", type=int, default=12,
+                   help="runs of the seed design when the store is empty (default 12)")
+    p.add_argument("--executor", choices=("simulate", "train"), default="simulate")
+    p.add_argument("--truth", metavar="TRUTH.toml", help="the simulator's world (simulate)")
+    p.add_argument("--law", default="domain_gap", help="law to fit (default domain_gap)")
+    p.add_argument("--chains", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--samples", type=int, default=300)
+    p.add_argument("--state", default="bayeslaw-loop.json", metavar="FILE",
+                   help="the loop's state file (default ./bayeslaw-loop.json)")
+    add_store(p)
+    add_json(p)
+    p.set_defaults(func=cmd_loop)
+
+
+def make_fitter(args: argparse.Namespace):
+    """The loop's fitter: ``bayeslaw.fit.fit`` with the command's settings."""
+    from bayeslaw.fit import fit
+
+    def fitter(runs):
+        post = fit(runs, law=args.law, domains=args.domain, chains=args.chains,
+                   warmup=args.warmup, samples=args.samples, seed=args.seed)
+        return post.draws, post.noise
+
+    return fitter
+
+
+def make_executor(args: argparse.Namespace):
+    from bayeslaw.errors import BayeslawError
+
+    if args.executor == "simulate":
+        if not args.truth:
+            raise BayeslawError("--executor simulate needs --truth TRUTH.toml (the known law "
+                                "and parameters to answer runs from; see docs/suggest.md)")
+        from bayeslaw.simulate import load_truth
+        from bayeslaw.suggest.executors import simulator_executor
+
+        return simulator_executor(load_truth(args.truth), seed=args.seed)
+    from bayeslaw.suggest.executors import trainer_executor
+
+    return trainer_executor(seed=args.seed)
+
+
+def cmd_loop(args: argparse.Namespace) -> int:
+    from bayeslaw.cli.common import open_store
+    from bayeslaw.cli.suggest import menu_from, settings_from
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.suggest.loop import LoopConfig, run_loop
+
+    executor = make_executor(args)
+    domains = args.domain or (
+        list(executor.domains) if hasattr(executor, "domains") else None)
+    with open_store(args) as store:
+        runs = store.runs()
+        domains = domains or store.domains()
+        if not domains:
+            raise BayeslawError("no domain to work on: pass --domain NAME")
+        menu = menu_from(args, runs, domains)
+        cfg = LoopConfig(flops=args.experiment_flops, regret=args.regret,
+                         max_batches=args.max_batches, initial=args.initial)
+        state = run_loop(store, make_fitter(args), executor, menu, settings_from(args), cfg,
+                         args.state, domains=domains, seed=args.seed, log=log)
+    if args.json:
+        emit_json(state)
+    return 0

@@ -1,0 +1,127 @@
+"""``bayeslaw suggest``: the next runs that most reduce the decision's regret per FLOP."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bayeslaw.cli.common import add_json, add_store, emit_json, log
+
+
+def add_menu(p: argparse.ArgumentParser) -> None:
+    """Flags shared by ``suggest`` and ``loop``: the target, the menu and the caps."""
+    p.add_argument("--budget", type=float, required=True, metavar="FLOPS",
+                   help="compute of the decision to plan (the target budget)")
+    p.add_argument("--domains", type=int, default=1, metavar="K",
+                   help="number of specialized domains k in C = 6N(D + kD') (default 1)")
+    p.add_argument("--domain", action="append", metavar="NAME",
+                   help="a domain of the decision and of the candidate runs (repeatable; "
+                   "default all of the posterior's)")
+    p.add_argument("--n", type=int, default=4, metavar="Q", help="runs per batch (default 4)")
+    p.add_argument("--max-run-flops", type=float, metavar="F",
+                   help="cap on one run's 6 N (D + D')")
+    p.add_argument("--menu-params", type=float, nargs="+", metavar="N",
+                   help="model sizes to choose from (default: those in the store)")
+    p.add_argument("--menu-pretrain-tokens", type=float, nargs="+", metavar="D",
+                   help="pretraining token counts, 0 allowed (default: those in the store)")
+    p.add_argument("--menu-specialize-tokens", type=float, nargs="+", metavar="D'",
+                   help="specialization token counts, 0 allowed (default: those in the store)")
+    p.add_argument("--worlds", type=int, default=256,
+                   help="fantasized worlds (default 256)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "suggest", help="rank the next runs to execute",
+        description="Rank candidate runs by the expected drop of the planning decision's "
+        "regret per FLOP (fantasized outcomes, reweighted posterior draws), greedily in "
+        "batches. A specialization from a stored checkpoint costs only 6 N D'. The specs "
+        "can be executed with `bayeslaw train --specs FILE` (see --out).",
+    )
+    p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior from `fit`")
+    add_menu(p)
+    p.add_argument("--campaign-flops", type=float, metavar="F",
+                   help="what the whole batch may cost")
+    p.add_argument("--out", metavar="SPECS.json",
+                   help="also write the specs as a JSON list for `bayeslaw train --specs`")
+    add_store(p)
+    add_json(p)
+    p.set_defaults(func=cmd_suggest)
+
+
+def load_posterior(path: str):
+    """``(draws, noise)`` of a posterior file written by ``bayeslaw fit``."""
+    from bayeslaw.fit import Posterior
+
+    post = Posterior.load(path)
+    return post.draws, post.noise
+
+
+def menu_from(args: argparse.Namespace, runs, domains):
+    """The menu from the flags, each missing axis filled with the store's values."""
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.suggest.candidates import Menu
+
+    def axis(flag, field):
+        given = getattr(args, flag)
+        vals = given if given else sorted({getattr(r, field) for r in runs})
+        if not vals:
+            raise BayeslawError(f"no {field} for the menu: pass --{flag.replace('_', '-')} "
+                                "or import runs into the store")
+        return tuple(int(round(v)) for v in vals)
+
+    return Menu(axis("menu_params", "params"), axis("menu_pretrain_tokens", "pretrain_tokens"),
+                axis("menu_specialize_tokens", "specialize_tokens"), tuple(domains))
+
+
+def settings_from(args: argparse.Namespace, campaign_flops=None):
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.suggest import Settings
+
+    if args.budget <= 0 or args.domains < 1 or args.n < 1:
+        raise BayeslawError("--budget must be > 0, --domains and --n >= 1")
+    return Settings(budget=args.budget, k=args.domains, q=args.n,
+                    max_run_flops=args.max_run_flops, campaign_flops=campaign_flops,
+                    n_worlds=args.worlds)
+
+
+def _table(result: dict) -> str:
+    head = (f"{'#':>2} {'N':>12} {'D':>14} {'D_prime':>14} {'domain':<12} {'parent':<14} "
+            f"{'cost_flops':>11} {'score':>10}")
+    rows = [head]
+    for i, s in enumerate(result["specs"], 1):
+        rows.append(f"{i:>2} {s['params']:>12,} {s['pretrain_tokens']:>14,} "
+                    f"{s['specialize_tokens']:>14,} {s['domain']:<12} {s['parent'] or '-':<14} "
+                    f"{s['cost_flops']:>11.3g} {s['score']:>10.3g}")
+    return "\n".join(rows)
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from bayeslaw.cli.common import open_store
+    from bayeslaw.suggest import suggest
+    from bayeslaw.suggest.loop import run_key
+
+    draws, noise = load_posterior(args.posterior)
+    domains = args.domain or list(draws.domains)
+    for d in domains:
+        draws.domain_index(d)  # a clear error for an unknown domain
+    with open_store(args) as store:
+        runs, ckpts = store.runs(), store.checkpoints()
+    s = suggest(draws, noise, menu_from(args, runs, domains),
+                settings_from(args, args.campaign_flops), checkpoints=ckpts,
+                done=map(run_key, runs), domains=domains, seed=args.seed)
+    result = {"budget": args.budget, "domains": args.domains, "expected_regret": s.regret_now,
+              "expected_regret_after": s.regret_after, "specs": s.specs}
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(s.specs, f, indent=2)
+        log(f"wrote {len(s.specs)} spec(s) to {args.out}")
+    if args.json:
+        emit_json(result)
+    else:
+        sys.stdout.write(_table(result) + "\n")
+        log(f"expected regret {s.regret_now:.3%} now, {s.regret_after:.3%} expected after "
+            f"the batch (relative to the optimal loss)")
+    return 0

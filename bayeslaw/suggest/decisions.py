@@ -1,0 +1,94 @@
+"""The decisions a campaign is trying to make, and their loss under each draw.
+
+The planner's question at budget C with k domains is a choice of (N, D, D') with
+6 N (D + k D') = C. We discretize it: log-spaced model sizes N (tokens per
+parameter T/N from ``ratio_range``, T = C / 6N) times pretraining shares
+p = D / (D + k D') in [0, 1], so D = p T and D' = (1 - p) T / k. Under draw s the
+decision m has the mean domain loss
+
+    L[s, m] = (1 / n_dom) sum_j L_{theta_s, j}(N_m, D_m, D'_m)
+
+and the draw's own best loss is L*_s = min_m L[s, m]. The expected regret of the
+Bayes decision under weights w is
+
+    R(w) = min_m sum_s w_s L[s, m]  -  sum_s w_s L*_s,
+
+which the acquisition tracks. For speed the set is then pruned to the decisions
+that are best for at least one draw (the candidates for a reweighted Bayes
+decision); L*_s keeps the full grid's minimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayeslaw.draws import Draws
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """M decisions at one budget and their losses under S draws.
+
+    Attributes: ``params``, ``pretrain_tokens``, ``specialize_tokens`` (M,);
+    ``loss`` (S, M) mean domain loss; ``best`` (S,) each draw's best loss.
+    """
+
+    params: np.ndarray
+    pretrain_tokens: np.ndarray
+    specialize_tokens: np.ndarray
+    loss: np.ndarray
+    best: np.ndarray
+
+
+def decision_grid(budget: float, k: int, *, n_params: int = 48, n_shares: int = 41,
+                  ratio_range: tuple[float, float] = (0.5, 5000.0)):
+    """(N, D, D') of every grid decision spending exactly ``budget`` (arrays (M,))."""
+    T_over_N = np.geomspace(ratio_range[0], ratio_range[1], n_params)
+    N = np.sqrt(budget / (6.0 * T_over_N))
+    share = np.linspace(0.0, 1.0, n_shares)
+    N, p = (a.ravel() for a in np.meshgrid(N, share, indexing="ij"))
+    T = budget / (6.0 * N)
+    return N, p * T, (1.0 - p) * T / k
+
+
+def mean_domain_loss(draws: Draws, N, D, D_prime, domains: Sequence[str] | None = None):
+    """``(S, M)`` mean over ``domains`` of the law's loss at M points under each draw."""
+    from bayeslaw import _jax
+
+    _jax.setup()
+    import jax.numpy as jnp
+
+    doms = list(domains) if domains else list(draws.domains)
+    total = 0.0
+    for dom in doms:
+        theta = {k: jnp.asarray(v)[:, None] for k, v in draws.for_domain(dom).items()}
+        total = total + draws.law.loss(theta, jnp.asarray(N)[None], jnp.asarray(D)[None],
+                                       jnp.asarray(D_prime)[None])
+    return np.asarray(total) / len(doms)
+
+
+def decisions_at(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
+                 prune: bool = True, **grid) -> Decisions:
+    """The decision set at ``budget`` under ``draws`` (see the module docstring)."""
+    N, D, Dp = decision_grid(budget, k, **grid)
+    loss = mean_domain_loss(draws, N, D, Dp, domains)
+    best = loss.min(axis=1)
+    keep = np.unique(loss.argmin(axis=1)) if prune else np.arange(loss.shape[1])
+    keep = np.union1d(keep, [loss.mean(axis=0).argmin()])
+    return Decisions(N[keep], D[keep], Dp[keep], loss[:, keep], best)
+
+
+def bayes_decision(dec: Decisions, weights: np.ndarray | None = None) -> int:
+    """Index of the decision with the least expected loss under ``weights``."""
+    w = np.full(dec.loss.shape[0], 1.0 / dec.loss.shape[0]) if weights is None else weights
+    return int(np.argmin(w @ dec.loss))
+
+
+def expected_regret(dec: Decisions, weights: np.ndarray | None = None) -> float:
+    """Relative expected regret ``R(w) / sum_s w_s L*_s`` of the Bayes decision."""
+    w = np.full(dec.loss.shape[0], 1.0 / dec.loss.shape[0]) if weights is None else weights
+    m = bayes_decision(dec, w)
+    return float(w @ (dec.loss[:, m] - dec.best) / (w @ dec.best))

@@ -1,0 +1,134 @@
+"""Pick the next batch of runs: greedy value per FLOP with fantasized outcomes.
+
+At each of q steps every remaining candidate x gets the score
+
+    score(x) = V(x | earlier picks) / cost(x | earlier picks)
+
+(:mod:`bayeslaw.suggest.acquisition` for V, :mod:`bayeslaw.suggest.candidates` for
+the marginal cost, which is zero for the part of a trunk the batch already
+pretrains). The best is picked, the worlds condition on its fantasized outcome,
+and the loop goes on until q runs are picked, no candidate fits the remaining
+campaign budget, or no candidate has any value left. Pure: (draws, noise,
+settings, seed) -> ranked specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayeslaw.draws import Draws
+from bayeslaw.errors import BayeslawError
+from bayeslaw.runs.store import Checkpoint
+from bayeslaw.suggest import acquisition as acq
+from bayeslaw.suggest.candidates import (
+    Candidate,
+    Menu,
+    enumerate_candidates,
+    marginal_costs,
+    to_spec,
+)
+from bayeslaw.suggest.decisions import Decisions, decisions_at, expected_regret
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to suggest for: the target decision and the limits of the campaign.
+
+    ``budget`` and ``k``: the target decision's compute and number of domains;
+    ``q``: batch size; ``max_run_flops``: cap on one run's 6 N (D + D');
+    ``campaign_flops``: what the batch may spend in all; ``n_worlds``: fantasies;
+    ``max_draws``: posterior draws used (a random subset if there are more);
+    ``grid``: (model sizes, pretraining shares) of the decision grid (its cost is
+    linear in their product).
+    """
+
+    budget: float
+    k: int = 1
+    q: int = 4
+    max_run_flops: float | None = None
+    campaign_flops: float | None = None
+    n_worlds: int = 256
+    max_draws: int = 600
+    grid: tuple[int, int] = (32, 26)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """The ranked specs and the regret before the batch, and expected after it."""
+
+    specs: list[dict]
+    regret_now: float
+    regret_after: float
+
+
+def _thin(draws: Draws, noise: Mapping[str, np.ndarray], n: int, rng):
+    if draws.n_draws <= n:
+        return draws, {k: np.asarray(v, float) for k, v in noise.items()}
+    idx = np.sort(rng.choice(draws.n_draws, size=n, replace=False))
+    return draws.subset(idx), {k: np.asarray(v, float)[idx] for k, v in noise.items()}
+
+
+def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.ndarray):
+    ok = ~taken & (scores > 0)
+    if left is not None:
+        ok &= cost <= left * (1 + 1e-9)
+    return int(np.argmax(np.where(ok, scores, -np.inf))) if ok.any() else None
+
+
+def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
+                 checkpoints: Iterable[Checkpoint], rng: np.random.Generator):
+    """Greedy joint batch: ``[(index into cands, marginal cost, score)]`` and the batch's
+    expected drop of the regret (the worlds' mean regret before minus after)."""
+    checkpoints = list(checkpoints)
+    worlds = acq.fantasize(mu, sigma, nu, settings.n_worlds, rng)
+    before = acq.world_regret(worlds.log_w, worlds.truth, dec).mean()
+    taken = np.zeros(len(cands), bool)
+    picks: list[tuple[int, float, float]] = []
+    left = settings.campaign_flops
+    for _ in range(settings.q):
+        cost = marginal_costs(cands, [cands[i] for i, _, _ in picks], checkpoints)
+        floor = 1e-6 * max(float(cost.max()), 1.0)
+        scores = acq.values(worlds, dec, mu, sigma, nu) / np.maximum(cost, floor)
+        i = _pick(scores, cost, left, taken)
+        if i is None:
+            break
+        taken[i] = True
+        picks.append((i, float(cost[i]), float(scores[i])))
+        left = None if left is None else left - cost[i]
+        acq.update(worlds, mu, sigma, nu, i)
+    return picks, float(before - acq.world_regret(worlds.log_w, worlds.truth, dec).mean())
+
+
+def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings: Settings, *,
+            checkpoints: Iterable[Checkpoint] = (), done: Iterable[tuple] = (),
+            domains: Sequence[str] | None = None, seed: int = 0) -> Suggestion:
+    """Rank the next ``settings.q`` runs for the decision at ``settings.budget``.
+
+    Parameters
+    ----------
+    draws, noise : the posterior (``noise`` has ``sigma`` and ``nu`` per draw).
+    menu : the sizes and token counts allowed.
+    checkpoints : stored pretraining checkpoints (branching is cheaper).
+    done : ``(N, D, D', domain)`` of runs already in the store, not suggested again.
+    domains : the domains of the target decision (default: all of the posterior's).
+    """
+    rng = np.random.default_rng(seed)
+    checkpoints = list(checkpoints)
+    draws, noise = _thin(draws, noise, settings.max_draws, rng)
+    cands = enumerate_candidates(menu, checkpoints, max_run_flops=settings.max_run_flops,
+                                 exclude=done)
+    if not cands:
+        raise BayeslawError("no candidate run fits the menu and --max-run-flops; "
+                            "raise the cap or add smaller sizes/token counts to the menu")
+    dec = decisions_at(draws, settings.budget, settings.k, domains=domains,
+                       n_params=settings.grid[0], n_shares=settings.grid[1])
+    mu = acq.predicted_log_loss(draws, cands)
+    sigma = np.broadcast_to(noise["sigma"], (draws.n_draws,)).astype(float)
+    nu = np.broadcast_to(noise.get("nu", 1e6), (draws.n_draws,)).astype(float)
+    picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
+    specs = [to_spec(cands[i], cost_flops=c, score=s, seed=seed) for i, c, s in picks]
+    now = expected_regret(dec)
+    return Suggestion(specs, now, max(now - gain, 0.0))

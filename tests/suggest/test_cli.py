@@ -1,0 +1,68 @@
+import json
+
+import pytest
+
+from bayeslaw.cli import loop as loop_cli
+from bayeslaw.cli import suggest as suggest_cli
+from bayeslaw.cli.main import main
+from bayeslaw.runs.store import RunStore
+from tests.suggest.helpers import BUDGET, MENU, TRUTH, noise, perturbed
+
+DRAWS = perturbed(S=400, scale=0.08, seed=4)
+MENU_ARGS = ["--menu-params", *map(str, MENU.params), "--menu-pretrain-tokens",
+             *map(str, MENU.pretrain_tokens), "--menu-specialize-tokens",
+             *map(str, MENU.specialize_tokens)]
+
+
+@pytest.fixture
+def fake_posterior(monkeypatch):
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda path: (DRAWS, noise(400)))
+    monkeypatch.setattr(loop_cli, "make_fitter",
+                        lambda args: (lambda runs: (DRAWS, noise(400))))
+
+
+def test_suggest_json_and_specs_file(fake_posterior, tmp_path, capsys):
+    out = tmp_path / "specs.json"
+    cap = 6 * 300_000 * 1_000_000
+    code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--n", "3",
+                 "--max-run-flops", str(cap), "--worlds", "16", "--store",
+                 str(tmp_path / "r.db"), "--out", str(out), "--json", *MENU_ARGS])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["expected_regret"] > 0 and 1 <= len(result["specs"]) <= 3
+    assert json.loads(out.read_text()) == result["specs"]
+    for s in result["specs"]:
+        assert set(s) >= {"params", "pretrain_tokens", "specialize_tokens", "domain", "parent",
+                          "cost_flops", "score"}
+        assert 6 * s["params"] * (s["pretrain_tokens"] + s["specialize_tokens"]) <= cap
+
+
+def test_suggest_without_a_menu_or_runs_says_what_to_do(fake_posterior, tmp_path, capsys):
+    code = main(["suggest", "--posterior", "p.nc", "--budget", "1e15", "--store",
+                 str(tmp_path / "r.db")])
+    assert code == 2
+    assert "--menu-params" in capsys.readouterr().err
+
+
+def test_loop_cli_simulates_and_resumes(fake_posterior, tmp_path, capsys):
+    truth = tmp_path / "truth.toml"
+    truth.write_text('law = "domain_gap"\n[theta]\n'
+                     + "\n".join(f"{k} = {v}" for k, v in TRUTH.items()) + "\n")
+    base = ["loop", "--budget", str(BUDGET), "--domains", "4", "--experiment-flops", "1e15",
+            "--regret", "1e-9",
+            "--n", "2", "--initial", "4", "--worlds", "256", "--truth", str(truth), "--store",
+            str(tmp_path / "r.db"), "--state", str(tmp_path / "s.json"), "--json", *MENU_ARGS]
+    assert main([*base, "--max-batches", "2"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main([*base, "--max-batches", "3"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["loop_id"] == first["loop_id"] and second["batch"] == 3
+    with RunStore(tmp_path / "r.db") as store:
+        keys = [(r.params, r.pretrain_tokens, r.specialize_tokens) for r in store.runs()]
+    assert len(keys) == len(set(keys)) == 4 + 2 + 2
+
+
+def test_loop_simulate_needs_a_truth(tmp_path, capsys):
+    code = main(["loop", "--budget", "1e15", "--experiment-flops", "1e14", "--store",
+                 str(tmp_path / "r.db")])
+    assert code == 2 and "--truth" in capsys.readouterr().err
