@@ -1,0 +1,82 @@
+"""The report from Python: load a posterior, make a report, write it.
+
+    from bayeslaw.report import load_posterior, make_report, write_report
+    post = load_posterior("out/posterior.nc")
+    rep = make_report(post, RunStore("runs.db").runs(), budget=1e18, k=4)
+    write_report(rep, "report.html")      # or .md; rep.section("plan") in a notebook
+
+Figures stay matplotlib objects on the report (``rep.section("curves").figures``)
+until a renderer turns them into PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.report.build import build_report
+from bayeslaw.report.gather import report_inputs
+from bayeslaw.report.model import Report
+
+
+def load_posterior(path: str | Path):
+    """A posterior written by ``bayeslaw fit``, or a clear error for any other file."""
+    path = Path(path)
+    if not path.is_file():
+        raise BayeslawError(f"no posterior file at {path}; write one with "
+                            "`bayeslaw fit --out {path}`")
+    from bayeslaw.fit import Posterior
+
+    try:
+        return Posterior.load(path)
+    except BayeslawError:
+        raise
+    except Exception as e:  # netCDF/HDF5 readers raise many kinds for a foreign file
+        raise BayeslawError(
+            f"{path} is not a posterior written by `bayeslaw fit` ({type(e).__name__}: {e}); "
+            "pass the .nc file that `bayeslaw fit --out` wrote") from None
+
+
+def make_report(posterior, runs: Sequence, *, budget: float | None = None,
+                k: int | None = None, domains: Sequence[str] | None = None,
+                compare: Sequence = (), n_suggest: int = 0, checkpoints: Iterable = (),
+                seed: int = 0, provenance: Mapping[str, Any] | None = None,
+                progress: Callable[[str], None] | None = None) -> Report:
+    """The full report of ``posterior`` fitted to (a subset of) ``runs``.
+
+    ``compare``: other posteriors of the same runs, for the law comparison table.
+    ``budget`` defaults to 10x the largest run, ``k`` to the number of domains.
+    """
+    from bayeslaw.report.compare import comparison_table
+
+    prov = {**posterior_provenance(posterior), **(provenance or {})}
+    comparison = comparison_table([posterior, *compare], runs)
+    inputs = report_inputs(posterior, runs, budget=budget, k=k, domains=domains,
+                           comparison=comparison, n_suggest=n_suggest,
+                           checkpoints=checkpoints, provenance=prov, seed=seed,
+                           progress=progress)
+    return build_report(inputs, progress=progress)
+
+
+def posterior_provenance(posterior) -> dict[str, Any]:
+    """What the posterior file says about how it was made (law, priors, versions...)."""
+    attrs = dict(getattr(getattr(posterior, "idata", None), "attrs", {}) or {})
+    attrs.pop("run_ids", None)  # the runs table lists them
+    return {k: v for k, v in attrs.items() if not str(k).startswith("_")}
+
+
+def write_report(report: Report, path: str | Path) -> list[Path]:
+    """Write ``report`` as HTML or Markdown (by the extension); returns the files."""
+    from bayeslaw.report.html import render_html
+    from bayeslaw.report.markdown import write_markdown
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".md":
+        return write_markdown(report, path)
+    if path.suffix.lower() in (".html", ".htm"):
+        path.write_text(render_html(report), encoding="utf-8")
+        return [path]
+    raise BayeslawError(f"cannot write a report as {path.name}: use .html or .md")
