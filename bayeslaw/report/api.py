@@ -27,6 +27,11 @@ def load_posterior(path: str | Path):
     if not path.is_file():
         raise BayeslawError(f"no posterior file at {path}; write one with "
                             "`bayeslaw fit --out {path}`")
+    with path.open("rb") as f:
+        magic = f.read(8)
+    if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
+        raise BayeslawError(f"{path} is not a posterior file (not netCDF); pass the .nc file "
+                            "that `bayeslaw fit --out` wrote")
     from bayeslaw.fit import Posterior
 
     try:
