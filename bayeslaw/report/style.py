@@ -142,6 +142,10 @@ def fmt_num(x, digits: int = 3) -> str:
         return "-"
     if isinstance(x, bool | str):
         return str(x)
+    if isinstance(x, list | tuple | np.ndarray):  # e.g. one D' per domain
+        return ", ".join(fmt_num(v, digits) for v in np.ravel(np.asarray(x, dtype=object)))
+    if isinstance(x, dict):
+        return ", ".join(f"{k} {fmt_num(v, digits)}" for k, v in x.items())
     if isinstance(x, int | np.integer) and abs(x) < 10**7:
         return f"{int(x):,}"
     x = float(x)
