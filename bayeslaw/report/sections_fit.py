@@ -101,8 +101,9 @@ def diagnostics(inp: ReportInputs, title: str) -> Section:
     if d is None:
         sec.text.append(inp.notes.get("diagnostics", "No sampler diagnostics for these draws."))
         return sec
-    cols = ["parameter", "r_hat", "ess_bulk", "ess_tail"]
-    sec.tables.append(Table(cols, [[row.get(c) for c in cols] for row in d.get("parameters", [])],
+    rows = [[row.get("parameter", row.get("name")), _fixed(row.get("r_hat"), 3),
+             row.get("ess_bulk"), row.get("ess_tail")] for row in d.get("parameters", [])]
+    sec.tables.append(Table(["parameter", "r_hat", "ess_bulk", "ess_tail"], rows,
                             "R-hat should be below 1.01; bulk and tail ESS above 400"))
     summary = {k: v for k, v in d.items() if k not in ("parameters", "warnings")}
     if summary:
@@ -113,6 +114,11 @@ def diagnostics(inp: ReportInputs, title: str) -> Section:
     sec.text.append("All checks passed." if not sec.warnings else
                     "Some checks failed: read the warnings before trusting the numbers below.")
     return sec
+
+
+def _fixed(x, digits: int) -> str | None:
+    """R-hat reads as 1.004, not 1: fixed decimals."""
+    return None if x is None else f"{float(x):.{digits}f}"
 
 
 def ppc(inp: ReportInputs, title: str) -> Section:
