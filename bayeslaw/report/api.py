@@ -11,6 +11,7 @@ until a renderer turns them into PNG.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,18 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
 
 def posterior_provenance(posterior) -> dict[str, Any]:
     """What the posterior file says about how it was made (law, priors, versions...)."""
-    attrs = dict(getattr(getattr(posterior, "idata", None), "attrs", {}) or {})
-    attrs.pop("run_ids", None)  # the runs table lists them
-    return {k: v for k, v in attrs.items() if not str(k).startswith("_")}
+    attrs = dict(getattr(posterior, "attrs", {}) or {})
+    for key in ("run_ids", "domains", "bayeslaw_format"):  # shown elsewhere in the report
+        attrs.pop(key, None)
+    out = {}
+    for key, value in attrs.items():
+        if isinstance(value, str) and value[:1] in "{[":
+            try:  # the fit stores dicts (versions) as JSON strings
+                value = json.loads(value)
+            except ValueError:
+                pass
+        out["fit_" + key if key in ("seed", "created_at", "method") else key] = value
+    return out
 
 
 def write_report(report: Report, path: str | Path) -> list[Path]:

@@ -46,12 +46,15 @@ FRONTIER_PANELS = (
 
 
 def frontier(budgets: np.ndarray, quantities: Mapping[str, Mapping[str, np.ndarray]], *,
-             k: int = 1, marks: Sequence[tuple[str, float]] = ()):
+             k: int = 1, marks: Sequence[tuple[str, float]] = (),
+             bayes: Mapping[str, np.ndarray] | None = None):
     """The compute-optimal N, D, D' and loss as functions of the budget C, with bands.
 
     ``quantities`` maps ``params``, ``pretrain_tokens``, ``specialize_tokens`` and
-    ``loss`` to quantile dicts (q05..q95, arrays over ``budgets``). ``marks`` are
-    (label, C) vertical lines, e.g. the largest run and the requested budget.
+    ``loss`` to quantile dicts (q05..q95, arrays over ``budgets``) of the per-draw
+    optima. ``bayes`` (same keys, arrays) is the Bayes decision at each budget, drawn
+    dashed. ``marks`` are (label, C) vertical lines, e.g. the largest run and the
+    requested budget.
     """
     budgets = np.asarray(budgets, dtype=float)
     fig, axes = new_figure(1, 4, width=3.2, height=3.0)
@@ -61,7 +64,10 @@ def frontier(budgets: np.ndarray, quantities: Mapping[str, Mapping[str, np.ndarr
             ax.text(0.5, 0.5, "D' = 0 at every budget", transform=ax.transAxes,
                     ha="center")
         else:
-            band(ax, budgets, _positive(q), color(0))
+            band(ax, budgets, _positive(q), color(0), label="per-draw optimum (median)")
+            if bayes is not None and key in bayes:
+                ax.plot(budgets, np.maximum(np.asarray(bayes[key], float), 1e-300),
+                        color="black", linestyle=":", linewidth=1.2, label="Bayes decision")
         for j, (name, c) in enumerate(marks):
             ax.axvline(c, color=color(j + 1), linestyle="--", linewidth=0.9, label=name)
         log_axes(ax, y_is_loss=key == "loss")

@@ -57,10 +57,10 @@ def plan_dict(draws, budget: float, k: int, domains: Sequence[str]) -> dict[str,
 def frontier_dict(draws, budgets: np.ndarray, k: int, domains: Sequence[str]) -> dict[str, Any]:
     from bayeslaw.plan import frontier
 
-    fr = frontier(draws, budgets, k, domains=list(domains))
-    d = fr.to_dict() if hasattr(fr, "to_dict") else dict(vars(fr))
-    d["budget"] = np.asarray(d.get("budget", d.get("budgets", budgets)), dtype=float)
-    return d
+    fr = frontier(draws, budgets, k, domains=list(domains)).to_dict()
+    out = {"budget": np.asarray(fr["budgets"], dtype=float), "bayes": fr.get("bayes")}
+    out.update({key: fr["bands"][key] for key in fr["bands"]})
+    return out
 
 
 def frontier_budgets(runs: Sequence, budget: float) -> np.ndarray:
@@ -139,4 +139,17 @@ def diagnostics_dict(posterior) -> dict[str, Any] | None:
     if diag is None:
         return None
     d = diag() if callable(diag) else diag
-    return d.to_dict() if hasattr(d, "to_dict") else dict(d)
+    if isinstance(d, Mapping):
+        return dict(d)
+    rows = [{"parameter": p, "r_hat": d.r_hat[p], "ess_bulk": d.ess_bulk.get(p),
+             "ess_tail": d.ess_tail.get(p)} for p in d.r_hat]
+    checks = {"divergent transitions": d.divergences,
+              "E-BFMI (lowest chain)": min(d.bfmi) if d.bfmi else None,
+              "runs inside their 90% predictive interval": _share(d.ppc_coverage90),
+              "runs inside the prior predictive 1-99% range": _share(d.prior_coverage)}
+    return {"parameters": rows, **{k: v for k, v in checks.items() if v is not None},
+            "warnings": list(d.warnings)}
+
+
+def _share(x: float | None) -> str | None:
+    return None if x is None else f"{x:.0%}"

@@ -34,6 +34,8 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: .9em; }
 .warning { background: #fff4e5; border-left: 4px solid #D55E00; padding: .5em .8em;
            margin: .5em 0; }
+pre { background: #f6f8fa; padding: .6em; font-size: .85em; overflow-x: auto; }
+summary { cursor: pointer; color: #0072B2; }
 code { background: #f3f3f3; padding: 0 .2em; border-radius: 3px; }
 footer { margin-top: 3em; color: #888; font-size: .8em; }
 """
@@ -72,6 +74,8 @@ def render_section(s: Section) -> str:
     parts += [f'<p class="warning">{_inline(w)}</p>' for w in s.warnings]
     parts += [f"<p>{_inline(p)}</p>" for p in s.text]
     parts += [render_table(t) for t in s.tables]
+    parts += [f"<details><summary>{html.escape(c)}</summary><pre>{html.escape(t)}</pre>"
+              "</details>" for c, t in s.blocks]
     parts += [render_figure(f.name, f.caption, f.figure) for f in s.figures]
     parts.append("</section>")
     return "\n".join(parts)

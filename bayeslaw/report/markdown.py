@@ -31,6 +31,7 @@ def render_section(s: Section, figures_dir: str) -> str:
     parts += [f"> **Warning:** {w}" for w in s.warnings]
     parts += s.text
     parts += [render_table(t) for t in s.tables]
+    parts += [f"*{c}*\n\n```text\n{t.rstrip()}\n```" for c, t in s.blocks]
     parts += [f"![{f.caption}]({figures_dir}/{f.name}.png)" for f in s.figures]
     return "\n\n".join(parts)
 

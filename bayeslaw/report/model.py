@@ -65,6 +65,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[FigureItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)  # (caption, verbatim text)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +73,7 @@ class Section:
             "tables": [t.to_dict() for t in self.tables],
             "figures": [{"name": f.name, "caption": f.caption} for f in self.figures],
             "warnings": self.warnings,
+            "blocks": [{"caption": c, "text": t} for c, t in self.blocks],
         }
 
 

@@ -27,13 +27,18 @@ def provenance(inp: ReportInputs, title: str) -> Section:
     prov = {"law": inp.draws.law.name, "equation": inp.draws.law.equation,
             "n_draws": inp.draws.n_draws, "domains": ", ".join(inp.draws.domains),
             **inp.provenance}
+    priors = prov.pop("priors", None)
     rows = [[label, _text(prov[key])] for key, label in PROVENANCE_KEYS if key in prov]
     known = {k for k, _ in PROVENANCE_KEYS}
     rows += [[key, _text(v)] for key, v in prov.items() if key not in known]
-    return Section("provenance", title, text=[
+    sec = Section("provenance", title, text=[
         "Everything needed to make this report again: the command, the posterior file it "
         "read and the code versions that produced both."],
         tables=[Table(["item", "value"], rows)])
+    if priors:
+        sec.blocks.append(("priors of the fit (TOML, as recorded in the posterior file)",
+                           str(priors)))
+    return sec
 
 
 def _text(v) -> str:

@@ -64,7 +64,8 @@ def frontier(inp: ReportInputs, title: str) -> Section:
     marks = [("largest run", largest_run_flops(inp)), ("requested budget", inp.budget)]
     budgets = np.asarray(f["budget"], dtype=float)
     sec.figures.append(FigureItem("frontier", "optimal N, D, D' and loss across budgets",
-                                  fpl.frontier(budgets, f, k=inp.k, marks=marks)))
+                                  fpl.frontier(budgets, f, k=inp.k, marks=marks,
+                                               bayes=f.get("bayes"))))
     keys = ("params", "pretrain_tokens", "specialize_tokens", "loss")
     rows = [[b, *(np.asarray(f[key]["q50"])[i] for key in keys)]
             for i, b in enumerate(budgets)]
@@ -96,10 +97,23 @@ def plan_rows(plan: Mapping) -> list[dict]:
         rec.setdefault("loss_interval", plan["intervals"]["loss"])
     rows = [{"label": "recommended", **rec, "loss": loss_quantiles(rec)}]
     for key, label in BASELINES:
-        if key in plan.get("baselines", {}):
-            b = plan["baselines"][key]
+        b = plan.get("baselines", {}).get(key)
+        if b is not None:  # None: the constraints leave nothing to train that way
             rows.append({"label": label, **b, "loss": loss_quantiles(b)})
     return rows
+
+
+def _gain(row: Mapping, best: float) -> str:
+    """How much lower the recommended loss is than this baseline's (relative)."""
+    gain = row.get("relative_gain")
+    if gain is None:
+        gain = (row["loss"]["q50"] - best) / row["loss"]["q50"]
+    return f"{gain:+.1%}"
+
+
+def _prob(row: Mapping) -> str | None:
+    p = row.get("prob_recommended_better")
+    return None if p is None else f"{p:.0%}"
 
 
 def plan(inp: ReportInputs, title: str) -> Section:
@@ -112,10 +126,16 @@ def plan(inp: ReportInputs, title: str) -> Section:
     best = rows[0]["loss"]["q50"]
     table = [[r["label"], r.get("params"), r.get("pretrain_tokens"), r.get("specialize_tokens"),
               r.get("pretrain_share"), r["loss"]["q50"], r["loss"]["q05"], r["loss"]["q95"],
-              None if i == 0 else f"{(r['loss']['q50'] - best) / r['loss']['q50']:+.1%}"]
+              None if i == 0 else _gain(r, best), None if i == 0 else _prob(r)]
              for i, r in enumerate(rows)]
     sec.tables.append(Table(["allocation", "N", "D", "D' per domain", "pretraining share",
-                             "loss (median)", "q05", "q95", "recommended gains"], table))
+                             "loss (median)", "q05", "q95", "recommended gains",
+                             "P(recommended better)"], table))
+    per_domain = p.get("recommended", {}).get("specialize_tokens_per_domain")
+    if per_domain:
+        sec.tables.append(Table(["domain", "D' recommended"], [[d, v] for d, v in
+                                                               per_domain.items()],
+                                "heterogeneous domains: specialization tokens per domain"))
     sec.figures.append(FigureItem("plan", "recommended split against the baselines",
                                   fpl.plan_vs_baselines(rows, budget=inp.budget, k=inp.k)))
     regret = p.get("expected_regret")
@@ -123,19 +143,21 @@ def plan(inp: ReportInputs, title: str) -> Section:
         f"At C = {fmt_num(inp.budget)} FLOPs for k = {inp.k} domain(s): the split that "
         "minimizes the posterior expected loss, against the usual alternatives at the "
         "same compute. 'recommended gains' is how much lower the recommended loss is "
-        "(positive: the recommendation is better).")
+        "(relative, positive: the recommendation is better) and 'P(recommended better)' "
+        "the share of posterior draws in which it is.")
     if regret is not None:
         sec.text.append(
-            f"Expected regret of the recommendation: {_regret_text(regret)} (the expected "
+            f"Expected regret of the recommendation: {_regret_text(p)} (the expected "
             "loss gap to each posterior draw's own optimum). When it is small against the "
             "gains over the baselines, more experiments will not change the decision much.")
     return sec
 
 
-def _regret_text(regret) -> str:
-    if isinstance(regret, Mapping):
-        return ", ".join(f"{k} {fmt_num(v)}" for k, v in regret.items())
-    return f"{fmt_num(regret)} nats/token"
+def _regret_text(p: Mapping) -> str:
+    text = f"{fmt_num(p['expected_regret'])} nats/token"
+    if p.get("relative_regret") is not None:
+        text += f" ({p['relative_regret']:.2%} of the optimal loss)"
+    return text
 
 
 SUGGESTION_COLUMNS = ("params", "pretrain_tokens", "specialize_tokens", "domain", "parent",

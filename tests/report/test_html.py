@@ -34,7 +34,10 @@ def full_inputs(draws, runs):
               "intervals": {"loss": _q(2.0)}, "expected_regret": 0.004,
               "baselines": {"no_specialization": {**rec, "specialize_tokens": 0,
                                                   "loss": _q(2.3)},
-                            "from_scratch": {**rec, "pretrain_tokens": 0, "loss": 2.6}}},
+                            "from_scratch": {**rec, "pretrain_tokens": 0, "loss": 2.6,
+                                             "loss_interval": _q(2.6), "relative_gain": 0.25,
+                                             "prob_recommended_better": 0.97},
+                            "fixed_10pct": None}},
         frontier={"budget": B, "params": _q(np.sqrt(B / 120)),
                   "pretrain_tokens": _q(np.sqrt(B * 3)), "specialize_tokens": _q(np.sqrt(B)),
                   "loss": _q(3 * B ** -0.02)},
@@ -65,8 +68,9 @@ def test_content_of_the_sections(report):
     plan = report.section("plan").tables[0]
     assert [r[0] for r in plan.rows] == ["recommended", "no specialization (D' = 0)",
                                          "specialists from scratch (D = 0)"]
-    # gains: (2.3 - 2.0) / 2.3 and (2.6 - 2.0) / 2.6
-    assert plan.rows[1][-1] == "+13.0%" and plan.rows[2][-1] == "+23.1%"
+    # gain from the medians, (2.3 - 2.0) / 2.3, or the planner's own relative gain
+    assert plan.rows[1][-2:] == ["+13.0%", None]
+    assert plan.rows[2][-2:] == ["+25.0%", "97%"]
     diag = report.section("diagnostics")
     assert diag.warnings == ["2 divergent transitions. Remedy: raise target_accept to 0.95."]
     ppc_text = report.section("ppc").text[0]
