@@ -87,8 +87,9 @@ class _progress:
 
         from bayeslaw.report.model import SECTION_IDS
 
+        # disable=None: a bar on a terminal, nothing in logs and pipes
         self.bar = tqdm(total=len(SECTION_IDS) + 4, desc="report", unit="step",
-                        leave=False)
+                        leave=False, disable=None)
 
     def __call__(self, step: str) -> None:
         self.bar.set_postfix_str(step)

@@ -66,7 +66,8 @@ def frontier(budgets: np.ndarray, quantities: Mapping[str, Mapping[str, np.ndarr
         else:
             band(ax, budgets, _positive(q), color(0), label="per-draw optimum (median)")
             if bayes is not None and key in bayes:
-                ax.plot(budgets, np.maximum(np.asarray(bayes[key], float), 1e-300),
+                v = np.asarray(bayes[key], dtype=float)
+                ax.plot(budgets, np.where(v > 0, v, np.nan),  # D' = 0 is off a log axis
                         color="black", linestyle=":", linewidth=1.2, label="Bayes decision")
         for j, (name, c) in enumerate(marks):
             ax.axvline(c, color=color(j + 1), linestyle="--", linewidth=0.9, label=name)
@@ -91,7 +92,7 @@ def plan_vs_baselines(rows: Sequence[Mapping], *, budget: float, k: int):
     ``rows``: dicts with ``label`` and ``loss`` (a q05..q95 dict); the point is the
     median, the thick bar the 50% interval, the thin bar the 90% interval.
     """
-    fig, axes = new_figure(1, 1, width=6.4, height=0.6 + 0.55 * len(rows))
+    fig, axes = new_figure(1, 1, width=7.6, height=0.9 + 0.55 * len(rows))
     ax = axes[0][0]
     for i, row in enumerate(rows):
         q = row["loss"]
@@ -104,6 +105,6 @@ def plan_vs_baselines(rows: Sequence[Mapping], *, budget: float, k: int):
     ax.set_yticks(range(len(rows)), [r["label"] for r in reversed(rows)])
     log_axes(ax, y=False, x_is_loss=True)
     ax.set_xlabel(f"predicted {LABELS['loss']}")
-    ax.set_title(f"plan at C = {fmt_num(budget, 2)} FLOPs, k = {k}: recommended vs baselines")
+    ax.set_title(f"C = {fmt_num(budget, 2)} FLOPs, k = {k}: median, 50% and 90% intervals")
     ax.grid(True, axis="x", which="both")
     return fig

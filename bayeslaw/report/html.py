@@ -23,8 +23,7 @@ h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-
 nav ol { columns: 3; font-size: .92em; }
 nav a, h2 a { color: #0072B2; text-decoration: none; }
 table { border-collapse: collapse; margin: .8em 0; font-size: .85em; }
-caption { caption-side: top; text-align: left; color: #555; font-style: italic;
-          padding-bottom: .3em; }
+p.caption { color: #555; font-style: italic; margin: .8em 0 0 0; font-size: .88em; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .25em .7em; text-align: right; }
 th { background: #f3f6f9; border-bottom: 1px solid #bbb; }
 td:first-child, th:first-child, td.t { text-align: left; }
@@ -56,9 +55,9 @@ def render_table(t: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in t.columns)
     body = "\n".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>"
                      for row in t.rows)
-    cap = f"<caption>{_inline(t.caption)}</caption>" if t.caption else ""
+    cap = f'<p class="caption">{_inline(t.caption)}</p>' if t.caption else ""
     wrap = ' class="scroll"' if len(t.rows) > 15 else ""
-    return (f"<div{wrap}><table>{cap}<thead><tr>{head}</tr></thead>"
+    return (f"{cap}<div{wrap}><table><thead><tr>{head}</tr></thead>"
             f"<tbody>\n{body}\n</tbody></table></div>")
 
 

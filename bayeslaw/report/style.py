@@ -105,7 +105,8 @@ def _sci_log_ticks(axis) -> None:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     lo, hi = sorted(axis.get_view_interval())
-    subs = (1.0,) if lo > 0 and hi / lo > 1e3 else (1.0, 2.0, 5.0)
+    wide = lo > 0 and math.log10(hi) - math.log10(lo) > 1.5  # more than ~30x
+    subs = (1.0,) if wide else (1.0, 2.0, 5.0)
     axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: _short_sci(v)))
     axis.set_minor_formatter(NullFormatter())
