@@ -24,8 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of specialized domains k (default: the planned domains)")
     p.add_argument("--domain", action="append", metavar="NAME",
                    help="plan for this domain (repeatable; default all of the posterior's)")
-    p.add_argument("--compare", action="append", metavar="A.nc,B.nc",
-                   help="other posteriors (other laws, same runs) for the comparison table")
+    p.add_argument("--compare", action="append", metavar="A.nc,B.nc|compare.json",
+                   help="the law comparison: posteriors of other laws on the same runs "
+                   "(PSIS-LOO), or the saved output of `bayeslaw compare --json` (PSIS-LOO "
+                   "and held-out extrapolation)")
     p.add_argument("--suggest", type=int, default=4, metavar="N",
                    help="number of suggested next runs (default 4; 0 skips them)")
     p.add_argument("--seed", type=int, default=0, help="seed of the suggestions (default 0)")
@@ -36,19 +38,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bayeslaw.report.api import load_posterior, make_report, write_report
+    from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
 
     out = _check_out(args.out)
     posterior = load_posterior(args.posterior)
-    others = [load_posterior(p) for p in _split(args.compare)]
+    compare = _split(args.compare)
+    others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]
+    rows = [r for p in compare if p.lower().endswith(".json") for r in load_compare_json(p)]
     with _store(args) as store:
         runs, checkpoints = store.runs(), store.checkpoints()
     report, bar = None, _progress()
     try:
         report = make_report(
             posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
-            compare=others, n_suggest=args.suggest, checkpoints=checkpoints, seed=args.seed,
-            provenance=_provenance(args), progress=bar)
+            compare=others, compare_rows=rows or None, n_suggest=args.suggest,
+            checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args), progress=bar)
         files = write_report(report, out)
     finally:
         bar.close()

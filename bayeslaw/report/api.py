@@ -47,18 +47,22 @@ def load_posterior(path: str | Path):
 
 def make_report(posterior, runs: Sequence, *, budget: float | None = None,
                 k: int | None = None, domains: Sequence[str] | None = None,
-                compare: Sequence = (), n_suggest: int = 0, checkpoints: Iterable = (),
+                compare: Sequence = (), compare_rows: Sequence[dict] | None = None,
+                n_suggest: int = 0, checkpoints: Iterable = (),
                 seed: int = 0, provenance: Mapping[str, Any] | None = None,
                 progress: Callable[[str], None] | None = None) -> Report:
     """The full report of ``posterior`` fitted to (a subset of) ``runs``.
 
-    ``compare``: other posteriors of the same runs, for the law comparison table.
-    ``budget`` defaults to 10x the largest run, ``k`` to the number of domains.
+    ``compare``: other posteriors of the same runs (PSIS-LOO table);
+    ``compare_rows``: the ``laws`` rows of ``bayeslaw compare --json`` (PSIS-LOO and
+    held-out extrapolation; used instead when given). ``budget`` defaults to 10x the
+    largest run, ``k`` to the number of domains.
     """
-    from bayeslaw.report.compare import comparison_table
+    from bayeslaw.report.compare import comparison_table, table_from_compare
 
     prov = {**posterior_provenance(posterior), **(provenance or {})}
-    comparison = comparison_table([posterior, *compare], runs)
+    comparison = (table_from_compare(compare_rows) if compare_rows
+                  else comparison_table([posterior, *compare], runs))
     inputs = report_inputs(posterior, runs, budget=budget, k=k, domains=domains,
                            comparison=comparison, n_suggest=n_suggest,
                            checkpoints=checkpoints, provenance=prov, seed=seed,
@@ -95,3 +99,15 @@ def write_report(report: Report, path: str | Path) -> list[Path]:
         path.write_text(render_html(report), encoding="utf-8")
         return [path]
     raise BayeslawError(f"cannot write a report as {path.name}: use .html or .md")
+
+
+def load_compare_json(path: str | Path) -> list[dict]:
+    """The rows of a ``bayeslaw compare --json`` document saved to ``path``."""
+    try:
+        doc = json.loads(Path(path).read_text())
+        rows = doc["laws"]
+        assert isinstance(rows, list) and all("law" in r for r in rows)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        raise BayeslawError(f"{path} is not the output of `bayeslaw compare --json`; make it "
+                            "with `bayeslaw compare --laws A,B --json > compare.json`") from None
+    return rows

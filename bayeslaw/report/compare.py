@@ -1,4 +1,8 @@
-"""The law comparison table of the report: PSIS-LOO of each posterior.
+"""The law comparison table of the report: PSIS-LOO and held-out extrapolation.
+
+Two sources: the rows of ``bayeslaw compare --json`` (PSIS-LOO and the held-out
+extrapolation test, which needs refits and is done there), or the posterior files
+themselves (PSIS-LOO only, from their pointwise log-likelihood).
 
 PSIS-LOO (Vehtari, Gelman & Gabry 2017, via ArviZ) estimates each law's expected log
 predictive density on a new run (elpd, higher is better) from the pointwise
@@ -44,5 +48,37 @@ def comparison_table(posteriors: Sequence, runs: Sequence) -> dict[str, Any] | N
         "columns": ["law", "elpd_loo", "elpd difference", "se", "p_loo", "runs with k > 0.7"],
         "rows": rows,
         "note": "PSIS-LOO: expected log predictive density of a new run (higher is better); "
-                "a difference smaller than about 2 standard errors does not separate two laws.",
+                "a difference smaller than about 2 standard errors does not separate two laws. "
+                "For the held-out extrapolation test, run `bayeslaw compare --json > "
+                "compare.json` and pass `--compare compare.json`.",
+    }
+
+
+# (key in `bayeslaw compare --json` rows, column title, formatter)
+COMPARE_COLUMNS = (
+    ("law", "law", None),
+    ("elpd_loo", "elpd_loo", None),
+    ("elpd_diff", "elpd difference", None),
+    ("se", "se", None),
+    ("p_loo", "p_loo", None),
+    ("pareto_k_bad", "runs with k > 0.7", None),
+    ("weight", "stacking weight", None),
+    ("holdout_rel_error", "held-out error", "{:.2%}"),
+    ("holdout_coverage90", "held-out 90% coverage", "{:.0%}"),
+    ("n_holdout", "held-out runs", None),
+)
+
+
+def table_from_compare(rows: Sequence[dict]) -> dict[str, Any]:
+    """The report's table from the rows of ``bayeslaw compare --json`` (its ``laws``)."""
+    cols = [(k, title, f) for k, title, f in COMPARE_COLUMNS if any(k in r for r in rows)]
+    body = [[(f.format(r[k]) if f and r.get(k) is not None else r.get(k)) for k, _, f in cols]
+            for r in rows]
+    return {
+        "columns": [title for _, title, _ in cols], "rows": body,
+        "note": "PSIS-LOO: expected log predictive density of a new run (higher is better; "
+                "differences under about 2 se do not separate laws). Held-out: each law refit "
+                "on the smaller-compute runs predicts the largest ones; the error of its "
+                "median and the share inside its 90% interval (0.9 when calibrated) say how "
+                "well it extrapolates, which is what planning relies on.",
     }

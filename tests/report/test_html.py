@@ -109,3 +109,31 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert img.shape[:2] == (6000, 1400)
     # not a blank page: text and figures make many dark pixels in the first screen
     assert (img[:1500] < 128).mean() > 0.01
+
+
+def test_comparison_from_compare_json_rows():
+    from bayeslaw.report.compare import table_from_compare
+
+    rows = [{"law": "domain_gap", "elpd_loo": 140.2, "se": 4.1, "p_loo": 7.9, "pareto_k_bad": 0,
+             "elpd_diff": 0.0, "weight": 0.93, "n_holdout": 8, "holdout_rel_error": 0.0123,
+             "holdout_coverage90": 0.875},
+            {"law": "chinchilla", "elpd_loo": 60.0, "se": 6.0, "p_loo": 4.2, "pareto_k_bad": 1,
+             "elpd_diff": 80.2, "weight": 0.07, "n_holdout": 8, "holdout_rel_error": 0.051,
+             "holdout_coverage90": 0.25}]
+    t = table_from_compare(rows)
+    assert t["columns"][0] == "law" and "held-out 90% coverage" in t["columns"]
+    i = t["columns"].index("held-out error")
+    assert [r[i] for r in t["rows"]] == ["1.23%", "5.10%"]
+    assert t["rows"][1][t["columns"].index("held-out 90% coverage")] == "25%"
+
+
+def test_compare_json_errors(tmp_path):
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.report.api import load_compare_json
+
+    bad = tmp_path / "c.json"
+    bad.write_text('{"law": "x"}')
+    with pytest.raises(BayeslawError, match="not the output of `bayeslaw compare --json`"):
+        load_compare_json(bad)
+    bad.write_text('{"laws": [{"law": "a", "elpd_loo": 1.0}]}')
+    assert load_compare_json(bad)[0]["law"] == "a"
