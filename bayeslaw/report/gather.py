@@ -17,7 +17,7 @@ import numpy as np
 from bayeslaw.errors import BayeslawError
 from bayeslaw.report.model import ReportInputs
 
-FRONTIER_POINTS = 12
+FRONTIER_POINTS = 10
 
 
 def runs_of(posterior, runs: Sequence) -> list:

@@ -61,10 +61,16 @@ def test_cli_writes_every_section_self_contained(cli_report, capsys):
 def test_cli_json_describes_the_report(fitted, tmp_path, capsys):
     tmp, runs = fitted
     out = tmp_path / "r.md"
+    cmp = tmp_path / "compare.json"  # as saved from `bayeslaw compare --json`
+    cmp.write_text(json.dumps({"laws": [{"law": "domain_gap", "elpd_loo": 90.0, "se": 3.0,
+                                         "holdout_rel_error": 0.02,
+                                         "holdout_coverage90": 0.8}]}))
     code = main(["report", "--posterior", str(tmp / "post.nc"), "--store", str(tmp / "runs.db"),
-                 "--suggest", "0", "--budget", "1e14", "--out", str(out), "--json"])
+                 "--suggest", "0", "--budget", "1e14", "--compare", str(cmp), "--out", str(out),
+                 "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert code == 0 and doc["out"] == str(out)
+    assert "held-out 90% coverage" in out.read_text()
     ids = [s["id"] for s in doc["sections"]]
     assert ids[0] == "provenance" and ids[-1] == "suggestions" and len(ids) == 11
     plan = next(s for s in doc["sections"] if s["id"] == "plan")
