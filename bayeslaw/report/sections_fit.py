@@ -109,10 +109,12 @@ def diagnostics(inp: ReportInputs, title: str) -> Section:
     rows = [[row.get("parameter", row.get("name")), _fixed(row.get("r_hat"), 3),
              row.get("ess_bulk"), row.get("ess_tail")] for row in d.get("parameters", [])]
     sec.tables.append(Table(["parameter", "r_hat", "ess_bulk", "ess_tail"], rows,
-                            "R-hat should be below 1.01; bulk and tail ESS above 400"))
+                            "R-hat should be at most 1.01; bulk and tail ESS at least 100 per "
+                            "chain"))
     summary = {k: v for k, v in d.items() if k not in ("parameters", "warnings")}
     if summary:
-        sec.tables.append(Table(["check", "value"], [[k, _text(v)] for k, v in summary.items()]))
+        sec.tables.append(Table(["check", "value"], [
+            [k, v if isinstance(v, int | float) else _text(v)] for k, v in summary.items()]))
     for w in d.get("warnings", []):
         sec.warnings.append(f"{w.get('problem', w)} Remedy: {w.get('remedy', '-')}"
                             if isinstance(w, dict) else str(w))
