@@ -57,7 +57,7 @@ def frontier(budgets: np.ndarray, quantities: Mapping[str, Mapping[str, np.ndarr
     requested budget.
     """
     budgets = np.asarray(budgets, dtype=float)
-    fig, axes = new_figure(1, 4, width=3.2, height=3.0)
+    fig, axes = new_figure(1, 4, width=3.2, height=3.3)
     for ax, (key, label) in zip(axes[0], FRONTIER_PANELS, strict=True):
         q = {n: np.asarray(v, dtype=float) for n, v in quantities[key].items()}
         if key == "specialize_tokens" and np.all(q["q95"] <= 0):
@@ -74,8 +74,8 @@ def frontier(budgets: np.ndarray, quantities: Mapping[str, Mapping[str, np.ndarr
         log_axes(ax, y_is_loss=key == "loss")
         ax.set_xlabel(LABELS["C"])
         ax.set_ylabel(label)
-    if marks:
-        axes[0][0].legend(loc="upper left")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels))
     fig.suptitle(f"compute-optimal allocation across budgets (k = {k})")
     return fig
 

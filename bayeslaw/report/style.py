@@ -105,7 +105,7 @@ def _sci_log_ticks(axis) -> None:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     lo, hi = sorted(axis.get_view_interval())
-    wide = lo > 0 and math.log10(hi) - math.log10(lo) > 1.5  # more than ~30x
+    wide = lo > 0 and math.log10(hi) - math.log10(lo) > 2.2  # more than ~150x
     subs = (1.0,) if wide else (1.0, 2.0, 5.0)
     axis.set_major_locator(LogLocator(base=10, subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda v, _: _short_sci(v)))
