@@ -34,7 +34,9 @@ def chain_method(chains: int) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _mcmc(model, chains: int, warmup: int, samples: int, method: str, progress: bool,
-          target_accept: float) -> MCMC:
+          target_accept: float, shapes: tuple) -> MCMC:
+    # ``shapes`` (of the data) is part of the key: an MCMC object keeps the state of its
+    # last run, and numpyro fails when it is rerun on data of another shape.
     kernel = NUTS(model, init_strategy=init_to_median(num_samples=15),
                   target_accept_prob=target_accept, dense_mass=True)
     return MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
@@ -46,7 +48,8 @@ def run(model, data: dict, y: np.ndarray, *, chains: int = 4, warmup: int = 500,
         target_accept: float = 0.9, method: str | None = None) -> NutsResult:
     """Sample the posterior of ``model(data, y)`` with NUTS (dense mass matrix)."""
     method = method or chain_method(chains)
-    mcmc = _mcmc(model, chains, warmup, samples, method, progress, target_accept)
+    shapes = tuple(sorted((k, np.shape(v)) for k, v in data.items())) + (np.shape(y),)
+    mcmc = _mcmc(model, chains, warmup, samples, method, progress, target_accept, shapes)
     mcmc.run(jax.random.PRNGKey(seed), data, y, extra_fields=EXTRA_FIELDS)
     grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     extra = mcmc.get_extra_fields(group_by_chain=True)
