@@ -92,3 +92,15 @@ def test_predict_needs_a_domain_when_several(post):
         predict(post, 1e9, 1e10, 0.0)
     with pytest.raises(BayeslawError, match="not in the posterior"):
         predict(post, 1e9, 1e10, 0.0, domain="law")
+
+
+def test_split_and_extrapolation(post, runs):
+    from bayeslaw.fit.comparison import extrapolation, split_by_compute
+
+    train, test = split_by_compute(runs, 0.25)
+    assert len(test) == 13 and max(r.flops for r in train) <= min(r.flops for r in test)
+    res = extrapolation(post, test)
+    assert res["n_holdout"] == 13 and res["holdout_rel_error"] < 0.02
+    assert res["holdout_coverage90"] >= 0.6
+    with pytest.raises(BayeslawError, match="holdout"):
+        split_by_compute(runs, 1.5)
