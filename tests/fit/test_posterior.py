@@ -21,14 +21,14 @@ def runs():
 
 @pytest.fixture(scope="module")
 def post(runs):
-    return fit(runs, "domain_gap", chains=2, warmup=200, samples=150, seed=3)
+    return fit(runs, "domain_gap", chains=2, warmup=150, samples=100, seed=3)
 
 
 def test_draws_shapes_and_units(post):
     d = post.draws
-    assert post.domains == ("code", "web") and d.n_draws == 300
-    assert d.params["E"].shape == (300, 2) and d.params["alpha"].shape == (300,)
-    assert post.noise["sigma"].shape == (300,) and post.noise["nu"].shape == (300,)
+    assert post.domains == ("code", "web") and d.n_draws == 200
+    assert d.params["E"].shape == (200, 2) and d.params["alpha"].shape == (200,)
+    assert post.noise["sigma"].shape == (200,) and post.noise["nu"].shape == (200,)
     assert np.median(d.params["A"]) > 50  # absolute units, not the centred latent
     g = np.median(d.params["G"], axis=0)
     assert g[0] > g[1]  # code has the larger gap
