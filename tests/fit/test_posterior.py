@@ -21,14 +21,14 @@ def runs():
 
 @pytest.fixture(scope="module")
 def post(runs):
-    return fit(runs, "domain_gap", chains=2, warmup=200, samples=150, seed=3)
+    return fit(runs, "domain_gap", chains=2, warmup=150, samples=100, seed=3)
 
 
 def test_draws_shapes_and_units(post):
     d = post.draws
-    assert post.domains == ("code", "web") and d.n_draws == 300
-    assert d.params["E"].shape == (300, 2) and d.params["alpha"].shape == (300,)
-    assert post.noise["sigma"].shape == (300,) and post.noise["nu"].shape == (300,)
+    assert post.domains == ("code", "web") and d.n_draws == 200
+    assert d.params["E"].shape == (200, 2) and d.params["alpha"].shape == (200,)
+    assert post.noise["sigma"].shape == (200,) and post.noise["nu"].shape == (200,)
     assert np.median(d.params["A"]) > 50  # absolute units, not the centred latent
     g = np.median(d.params["G"], axis=0)
     assert g[0] > g[1]  # code has the larger gap
@@ -92,3 +92,15 @@ def test_predict_needs_a_domain_when_several(post):
         predict(post, 1e9, 1e10, 0.0)
     with pytest.raises(BayeslawError, match="not in the posterior"):
         predict(post, 1e9, 1e10, 0.0, domain="law")
+
+
+def test_split_and_extrapolation(post, runs):
+    from bayeslaw.fit.comparison import extrapolation, split_by_compute
+
+    train, test = split_by_compute(runs, 0.25)
+    assert len(test) == 13 and max(r.flops for r in train) <= min(r.flops for r in test)
+    res = extrapolation(post, test)
+    assert res["n_holdout"] == 13 and res["holdout_rel_error"] < 0.02
+    assert res["holdout_coverage90"] >= 0.6
+    with pytest.raises(BayeslawError, match="holdout"):
+        split_by_compute(runs, 1.5)
