@@ -74,13 +74,19 @@ def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget
                      k: int, domains: Sequence[str], n: int, seed: int) -> list[dict]:
     from bayeslaw.suggest import Menu, Settings, suggest
 
-    menu = Menu(tuple(sorted({r.params for r in runs})),
-                tuple(sorted({r.pretrain_tokens for r in runs})),
-                tuple(sorted({r.specialize_tokens for r in runs})), tuple(domains))
+    menu = Menu(*(_extended({getattr(r, axis) for r in runs})
+                  for axis in ("params", "pretrain_tokens", "specialize_tokens")), tuple(domains))
     done = [(r.params, r.pretrain_tokens, r.specialize_tokens, r.domain) for r in runs]
     s = suggest(draws, noise, menu, Settings(budget=budget, k=k, q=n),
                 checkpoints=list(checkpoints), done=done, domains=list(domains), seed=seed)
     return s.specs
+
+
+def _extended(values: set[int]) -> tuple[int, ...]:
+    """The observed values of a menu axis plus 2x and 4x the largest: the next runs
+    worth making usually reach beyond the data, towards the planned budget."""
+    top = max(values)
+    return tuple(sorted(values | {2 * top, 4 * top}))
 
 
 def _attempt(notes: dict, key: str, what: str, fn: Callable[[], Any]):
