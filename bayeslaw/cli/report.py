@@ -11,7 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="write an HTML/Markdown report of a posterior",
         description="Write a report of a fitted posterior: the runs, fitted curves with "
-        "50/90%% bands, posterior marginals, diagnostics, predictive checks, law "
+        "50/90% bands, posterior marginals, diagnostics, predictive checks, law "
         "comparison, isoFLOP curves, the compute-optimal frontier, the plan at --budget "
         "against its baselines and the suggested next runs. An .html file is "
         "self-contained (figures embedded, opens offline); an .md file gets its figures "
