@@ -23,6 +23,12 @@ def _groups(values: np.ndarray, max_groups: int) -> tuple[np.ndarray, np.ndarray
     distinct = np.unique(values)
     if len(distinct) <= max_groups:
         return np.searchsorted(distinct, values), distinct
+    if distinct[0] == 0:  # D = 0 (specialists from scratch): a group of their own
+        pos = values > 0
+        g_pos, reps_pos = _groups(values[pos], max_groups - 1)
+        g = np.zeros(len(values), dtype=int)
+        g[pos] = g_pos + 1
+        return g, np.concatenate([[0.0], reps_pos])
     edges = np.geomspace(distinct[0], distinct[-1] * (1 + 1e-9), max_groups + 1)
     g = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, max_groups - 1)
     used = np.unique(g)

@@ -110,3 +110,15 @@ def test_number_format(value, text):
     from bayeslaw.report.style import fmt_num
 
     assert fmt_num(value) == text
+
+
+def test_groups_keep_specialists_from_scratch_apart():
+    """D = 0 runs get their own group (a log-spaced binning cannot include zero)."""
+    import numpy as np
+
+    from bayeslaw.report.figures_fit import _groups
+
+    D = np.array([0, 5e5, 5.5e5, 1e6, 1.1e6, 2e6, 2.2e6, 0])
+    g, reps = _groups(D, 4)
+    assert reps[0] == 0 and list(g[D == 0]) == [0, 0]
+    assert len(reps) == 4 and (g[D > 0] > 0).all()
