@@ -3,6 +3,14 @@ and per-domain specialization.
 
 The flow: runs -> fit -> posterior -> plan / suggest -> report; suggestions ->
 trainer -> runs. Heavy modules (jax, numpyro, arviz, torch) load on first use.
+
+The Python API mirrors the CLI::
+
+    from bayeslaw import RunStore
+    from bayeslaw.fit import fit           # bayeslaw fit
+    from bayeslaw.plan import plan         # bayeslaw plan
+    from bayeslaw.suggest import suggest   # bayeslaw suggest
+    from bayeslaw.report import make_report, write_report   # bayeslaw report
 """
 
 from __future__ import annotations
@@ -22,12 +30,26 @@ _EXPORTS = {
     "BayeslawError": "bayeslaw.errors",
     "split_flops": "bayeslaw.compute",
     "run_flops": "bayeslaw.compute",
+    "Draws": "bayeslaw.draws",
+    "get_law": "bayeslaw.laws",
+    "Posterior": "bayeslaw.fit",
+    "predict": "bayeslaw.fit",
+    "compare": "bayeslaw.fit.comparison",
+    "frontier": "bayeslaw.plan",
+    "Constraints": "bayeslaw.plan",
+    "Menu": "bayeslaw.suggest",
+    "make_report": "bayeslaw.report",
+    "write_report": "bayeslaw.report",
 }
+# fit, plan, suggest and report are subpackages: their functions are imported from them
+# (`from bayeslaw.fit import fit`), since an attribute of the same name on this package
+# would be replaced by the submodule as soon as it is imported.
+_RENAMED = {"get_law": "get"}
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        return getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
     raise AttributeError(f"module 'bayeslaw' has no attribute {name!r}")
 
 

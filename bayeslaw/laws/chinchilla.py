@@ -3,8 +3,9 @@
     L(N, D, D') = E + A N^-alpha + B (D + D')^-beta
 
 Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models", eq. (2),
-with the pretraining and specialization tokens pooled. With D' = 0 it is exactly
-Hoffmann's law. Specialization tokens count the same as general ones, so this law
+with the pretraining and specialization tokens pooled. Limits: D' = 0 is exactly
+Hoffmann's law in D; D = 0 is the same law in the domain tokens D' alone.
+Specialization tokens count the same as general ones, so this law
 can only say "more tokens": it is the null model against which the domain laws are
 compared. Needs D + D' > 0.
 

@@ -1,0 +1,84 @@
+"""``bayeslaw fit``: sample a law's posterior from the run store and save it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bayeslaw.cli.common import add_json, add_store, emit_json, log, open_store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit", help="fit a scaling law to the runs",
+                       description="Fit a scaling law to the completed runs with NUTS (or the "
+                       "Huber/L-BFGS baseline) and save the posterior as netCDF.")
+    add_store(p)
+    p.add_argument("--law", default="domain_gap", help="law name (see `bayeslaw laws`)")
+    p.add_argument("--domain", action="append", help="only this domain (repeatable)")
+    p.add_argument("--chains", type=int, default=4)
+    p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--samples", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--priors", metavar="FILE", help="TOML file of prior overrides")
+    p.add_argument("--target-accept", type=float, default=0.9)
+    p.add_argument("--method", choices=("nuts", "lbfgs"), default="nuts")
+    p.add_argument("--bootstrap", type=int, default=0,
+                   help="with --method lbfgs: resamples for intervals (e.g. 100)")
+    p.add_argument("--out", required=True, metavar="POSTERIOR.nc")
+    add_json(p)
+    p.set_defaults(func=cmd_fit)
+
+
+def summary(post, seconds: float) -> dict:
+    """The JSON summary of a posterior: medians, 90% intervals, R-hat, ESS."""
+    import numpy as np
+
+    diag = post.diagnostics()
+    params = {}
+    multi = len(post.domains) > 1
+    for name in [*post.law.params, "sigma", "nu"]:
+        v = post.draws.params[name] if name in post.law.params else post.noise[name]
+        cols = [(name, v)] if v.ndim == 1 else [
+            (f"{name}[{d}]" if multi else name, v[:, j]) for j, d in enumerate(post.domains)]
+        for key, x in cols:
+            q05, q50, q95 = np.percentile(x, [5, 50, 95])
+            params[key] = {"median": q50, "q05": q05, "q95": q95,
+                           "r_hat": diag.r_hat.get(name), "ess_bulk": diag.ess_bulk.get(name)}
+    return {"law": post.law.name, "method": post.method, "n_runs": len(post.run_ids),
+            "domains": list(post.domains), "parameters": params,
+            "divergences": diag.divergences, "fit_seconds": seconds,
+            "ppc_coverage90": diag.ppc_coverage90, "warnings": diag.warnings}
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from bayeslaw._jax import setup
+
+    setup(host_devices=max(args.chains, 1))
+    with open_store(args, must_exist=True) as store:
+        runs = store.runs(domains=args.domain)
+    start = time.perf_counter()
+    if args.method == "lbfgs":
+        from bayeslaw.fit import lbfgs
+
+        post = lbfgs.fit(runs, args.law, domains=args.domain, bootstrap=args.bootstrap,
+                         seed=args.seed, priors=args.priors)
+    else:
+        from bayeslaw.fit import fit
+
+        post = fit(runs, args.law, domains=args.domain, chains=args.chains,
+                   warmup=args.warmup, samples=args.samples, seed=args.seed,
+                   priors=args.priors, progress=sys.stderr.isatty() and not args.json,
+                   target_accept=args.target_accept)
+    seconds = time.perf_counter() - start
+    post.save(args.out)
+    out = summary(post, seconds)
+    for w in out["warnings"]:
+        log(f"warning: {w}")
+    log(f"fitted {post.law.name} to {out['n_runs']} runs in {seconds:.1f} s -> {args.out}")
+    if args.json:
+        emit_json(out)
+    else:
+        for k, v in out["parameters"].items():
+            print(f"{k:<14} {v['median']:.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
+    return 0

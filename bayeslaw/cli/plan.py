@@ -1,0 +1,112 @@
+"""``bayeslaw plan``: the compute-optimal split for a budget, from a posterior file."""
+
+from __future__ import annotations
+
+import argparse
+
+from bayeslaw.cli.common import add_json, emit_json
+from bayeslaw.errors import BayeslawError
+
+
+def _sizes(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N1,N2,... numbers, got {text!r}") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan", help="compute-optimal (N, D, D') for a budget, with uncertainty bands",
+        description="For a compute budget C = 6 N (D + k D') and k specialized domains, the "
+        "allocation (model size N, pretraining tokens D, specialization tokens D' per domain) "
+        "that minimizes the posterior expected mean domain loss, with 50%/90% intervals of "
+        "each draw's optimum, the expected regret, and baselines at the same budget.")
+    p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior file "
+                   "(bayeslaw fit --out)")
+    p.add_argument("--budget", required=True, type=float, metavar="FLOPS")
+    p.add_argument("--domains", type=int, metavar="K", help="number of specialized domains "
+                   "(default: the number of --domain, else 1)")
+    p.add_argument("--domain", action="append", metavar="NAME", help="a posterior domain to "
+                   "plan for (repeat for heterogeneous domains; once for K copies of it)")
+    p.add_argument("--params", type=float, metavar="N", help="fixed model size")
+    p.add_argument("--pretrain-tokens", type=float, metavar="D",
+                   help="fixed pretraining (an existing base): only how long to specialize")
+    p.add_argument("--max-specialize-tokens", type=float, metavar="T",
+                   help="domain tokens available per domain (0: no specialization)")
+    p.add_argument("--max-pretrain-tokens", type=float, metavar="T",
+                   help="general tokens available")
+    p.add_argument("--model-sizes", type=_sizes, metavar="N1,N2,...", help="menu of sizes")
+    p.add_argument("--quantile", type=float, metavar="Q",
+                   help="minimize this quantile of the loss instead of its mean (risk-averse)")
+    add_json(p)
+    p.set_defaults(func=cmd_plan)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bayeslaw.plan import Constraints, plan
+
+    try:
+        from bayeslaw.fit import Posterior
+    except ImportError:
+        raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
+                            "installation lacks") from None
+    k = args.domains or (len(args.domain) if args.domain else 1)
+    constraints = Constraints(
+        params=args.params, pretrain_tokens=args.pretrain_tokens,
+        max_specialize_tokens=args.max_specialize_tokens,
+        max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
+    draws = Posterior.load(args.posterior).draws
+    result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
+                  quantile=args.quantile)
+    doc = result.to_dict()
+    if args.json:
+        emit_json(doc)
+    else:
+        print(table(doc))
+    return 0
+
+
+def _row(name: str, r: dict) -> str:
+    lo, hi = r["loss_interval"]["q05"], r["loss_interval"]["q95"]
+    return (f"{name:<20} {r['params']:>10.3g} {r['pretrain_tokens']:>10.3g} "
+            f"{r['specialize_tokens']:>10.3g} {r['pretrain_share']:>6.3f} "
+            f"{r['loss']:>8.4f} [{lo:.4f}, {hi:.4f}]")
+
+
+def advice(doc: dict) -> str:
+    """What the expected regret means for running more experiments."""
+    rel = doc["relative_regret"]
+    gains = [b["gain"] for b in doc["baselines"].values() if b]
+    best_gain = min(gains) if gains else float("nan")
+    text = (f"Expected regret {doc['expected_regret']:.4g} nats ({100 * rel:.2f}% of the optimal "
+            "loss): the loss you expect to lose because the law is uncertain.")
+    if rel < 1e-3:
+        return text + " The posterior is sharp enough for this decision; run it."
+    if gains and doc["expected_regret"] > 0.5 * best_gain:
+        return text + (" It is comparable to the gain over the best baseline: more experiments "
+                       "(bayeslaw suggest) are likely worth their compute before committing.")
+    return text + (" Worth reducing if the budget is large: bayeslaw suggest proposes runs "
+                   "that shrink it most per FLOP.")
+
+
+def table(doc: dict) -> str:
+    """The human-readable plan."""
+    k, names = doc["k"], sorted(set(doc["domains"]))
+    lines = [f"Budget {doc['budget']:.3g} FLOPs, k={k} domain(s): {', '.join(names)} "
+             f"({'heterogeneous' if doc['heterogeneous'] else 'homogeneous'}; "
+             f"{doc['n_draws']} posterior draws)", "",
+             f"{'':<20} {'N':>10} {'D':>10} {'D_prime':>10} {'share':>6} {'loss':>8} 90% interval"]
+    lines.append(_row("recommended", doc["recommended"]))
+    for name, b in doc["baselines"].items():
+        lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else
+                     f"{name:<20} (not feasible under these constraints)")
+    per = doc["recommended"].get("specialize_tokens_per_domain")
+    if per:
+        lines += ["", "D' per domain: " + ", ".join(f"{d}={v:.3g}" for d, v in per.items())]
+    lines += ["", "Per-draw optima (q05 / q50 / q95):"]
+    for key, label in (("params", "N"), ("pretrain_tokens", "D"), ("specialize_tokens", "D'"),
+                       ("pretrain_share", "share"), ("loss", "loss")):
+        q = doc["intervals"][key]
+        lines.append(f"  {label:<6} {q['q05']:.4g} / {q['q50']:.4g} / {q['q95']:.4g}")
+    return "\n".join(lines + ["", advice(doc)])

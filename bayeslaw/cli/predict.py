@@ -1,0 +1,63 @@
+"""``bayeslaw predict``: the posterior predictive loss at new (N, D, D') points."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+
+from bayeslaw.cli.common import add_json, emit_json
+from bayeslaw.errors import BayeslawError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("predict", help="predict the loss at new points",
+                       description="Posterior predictive loss (with observation noise) and mean "
+                       "curve at one point, or at every row of a CSV (columns params, "
+                       "pretrain_tokens, specialize_tokens[, domain]; aliases N, D, D_prime).")
+    p.add_argument("--posterior", required=True, metavar="P.nc")
+    p.add_argument("--params", type=float, metavar="N")
+    p.add_argument("--pretrain-tokens", type=float, metavar="D")
+    p.add_argument("--specialize-tokens", type=float, default=0.0, metavar="D'")
+    p.add_argument("--domain")
+    p.add_argument("--points", metavar="CSV", help="predict at every row of this CSV")
+    p.add_argument("--seed", type=int, default=0)
+    add_json(p)
+    p.set_defaults(func=cmd_predict)
+
+
+def _points(args) -> list[dict]:
+    if args.points:
+        from bayeslaw.runs.record import normalize_keys
+
+        try:
+            with open(args.points, newline="") as f:
+                rows = [normalize_keys(r) for r in csv.DictReader(f)]
+            return [{"N": float(r["params"]), "D": float(r["pretrain_tokens"]),
+                     "D_prime": float(r.get("specialize_tokens") or 0),
+                     "domain": r.get("domain") or args.domain} for r in rows]
+        except (OSError, KeyError, ValueError) as e:
+            raise BayeslawError(f"cannot read points from {args.points}: {e} (need columns "
+                                "params, pretrain_tokens[, specialize_tokens, domain])") from None
+    if args.params is None or args.pretrain_tokens is None:
+        raise BayeslawError("give --params and --pretrain-tokens, or --points CSV")
+    return [{"N": args.params, "D": args.pretrain_tokens, "D_prime": args.specialize_tokens,
+             "domain": args.domain}]
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from bayeslaw._jax import setup
+
+    setup()
+    from bayeslaw.fit import Posterior, predict
+
+    post = Posterior.load(args.posterior)
+    out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
+                            seed=args.seed)} for pt in _points(args)]
+    if args.json:
+        emit_json(out[0] if not args.points else {"points": out})
+        return 0
+    for r in out:
+        q = r["loss"]
+        print(f"N={r['N']:.3g} D={r['D']:.3g} D'={r['D_prime']:.3g}: loss {q['q50']:.4f} "
+              f"(90% {q['q05']:.4f}-{q['q95']:.4f}); mean curve {r['mean_curve']['q50']:.4f}")
+    return 0

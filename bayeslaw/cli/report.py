@@ -1,0 +1,133 @@
+"""``bayeslaw report``: a self-contained HTML (or Markdown) report of a posterior."""
+
+from __future__ import annotations
+
+import argparse
+
+from bayeslaw.cli.common import add_json, add_store, emit_json, log
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report", help="write an HTML/Markdown report of a posterior",
+        description="Write a report of a fitted posterior: the runs, fitted curves with "
+        "50/90%% bands, posterior marginals, diagnostics, predictive checks, law "
+        "comparison, isoFLOP curves, the compute-optimal frontier, the plan at --budget "
+        "against its baselines and the suggested next runs. An .html file is "
+        "self-contained (figures embedded, opens offline); an .md file gets its figures "
+        "in a folder next to it. How to read it: docs/report.md.",
+    )
+    p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior from `fit`")
+    p.add_argument("--budget", type=float, metavar="FLOPS",
+                   help="planning budget C (default: 10x the largest run)")
+    p.add_argument("--domains", type=int, metavar="K",
+                   help="number of specialized domains k (default: the planned domains)")
+    p.add_argument("--domain", action="append", metavar="NAME",
+                   help="plan for this domain (repeatable; default all of the posterior's)")
+    p.add_argument("--compare", action="append", metavar="A.nc,B.nc|compare.json",
+                   help="the law comparison: posteriors of other laws on the same runs "
+                   "(PSIS-LOO), or the saved output of `bayeslaw compare --json` (PSIS-LOO "
+                   "and held-out extrapolation)")
+    p.add_argument("--suggest", type=int, default=4, metavar="N",
+                   help="number of suggested next runs (default 4; 0 skips them)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the suggestions (default 0)")
+    p.add_argument("--out", required=True, metavar="report.html|report.md")
+    add_store(p)
+    add_json(p)
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
+
+    out = _check_out(args.out)
+    posterior = load_posterior(args.posterior)
+    compare = _split(args.compare)
+    others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]
+    rows = [r for p in compare if p.lower().endswith(".json") for r in load_compare_json(p)]
+    with _store(args) as store:
+        runs, checkpoints = store.runs(), store.checkpoints()
+    report, bar = None, _progress()
+    try:
+        report = make_report(
+            posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
+            compare=others, compare_rows=rows or None, n_suggest=args.suggest,
+            checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args), progress=bar)
+        files = write_report(report, out)
+    finally:
+        bar.close()
+        if report is not None:
+            report.close()
+    log(f"wrote {files[0]}" + (f" and {len(files) - 1} figure(s)" if len(files) > 1 else ""))
+    if args.json:
+        emit_json({"out": str(files[0]), "files": [str(f) for f in files],
+                   **report.to_dict()})
+    return 0
+
+
+def _check_out(path: str) -> str:
+    from bayeslaw.errors import BayeslawError
+
+    if not path.lower().endswith((".html", ".htm", ".md")):
+        raise BayeslawError(f"--out {path!r}: give a .html or a .md file name")
+    return path
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [p.strip() for v in values or () for p in v.split(",") if p.strip()]
+
+
+def _store(args: argparse.Namespace):
+    from bayeslaw.cli.common import open_store
+
+    return open_store(args, must_exist=True)
+
+
+class _progress:
+    """A tqdm bar over the report's sections, on stderr."""
+
+    def __init__(self):
+        from tqdm import tqdm
+
+        from bayeslaw.report.model import SECTION_IDS
+
+        # disable=None: a bar on a terminal, nothing in logs and pipes
+        self.bar = tqdm(total=len(SECTION_IDS) + 4, desc="report", unit="step",
+                        leave=False, disable=None)
+
+    def __call__(self, step: str) -> None:
+        self.bar.set_postfix_str(step)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _provenance(args: argparse.Namespace) -> dict:
+    import shlex
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bayeslaw import __version__
+    from bayeslaw.runs.store import resolve_path
+
+    return {
+        "bayeslaw_version": __version__,
+        "command": "bayeslaw report " + shlex.join(_flags(args)),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "posterior_file": str(Path(args.posterior).resolve()),
+        "store": str(resolve_path(args.store)),
+        "seed": args.seed,
+    }
+
+
+def _flags(args: argparse.Namespace) -> list[str]:
+    """The command line that reproduces this report (from the parsed arguments)."""
+    out = []
+    for name in ("posterior", "store", "budget", "domains", "domain", "compare", "suggest",
+                 "seed", "out"):
+        value = getattr(args, name, None)
+        for v in value if isinstance(value, list) else [value]:
+            if v is not None:
+                out += [f"--{name}", str(v)]
+    return out + (["--json"] if getattr(args, "json", False) else [])

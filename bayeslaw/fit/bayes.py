@@ -1,0 +1,101 @@
+"""The Bayesian fit: runs in, :class:`~bayeslaw.fit.posterior.Posterior` out."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from bayeslaw._jax import setup
+from bayeslaw.fit import data as fit_data
+from bayeslaw.fit import priors as fit_priors
+from bayeslaw.fit.posterior import Posterior, build, provenance
+from bayeslaw.laws import Law
+from bayeslaw.laws import get as get_law
+
+STATS = {"diverging": "diverging", "energy": "energy", "num_steps": "n_steps",
+         "accept_prob": "acceptance_rate"}
+
+
+def _check_settings(chains: int, warmup: int, samples: int) -> None:
+    from bayeslaw.errors import BayeslawError
+
+    if chains < 1 or warmup < 1 or samples < 1:
+        raise BayeslawError(f"chains, warmup and samples must be >= 1 (got {chains}, {warmup}, "
+                            f"{samples})")
+
+
+def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
+    import jax.numpy as jnp
+
+    from bayeslaw.fit import likelihood
+    from bayeslaw.fit.model import predict_log_loss
+
+    theta = {p: jnp.asarray(samples[p]) for p in law.params}
+    mu = predict_log_loss(law, theta, fdata.arrays)
+    sigma, nu = (jnp.asarray(samples[k])[..., None] for k in ("sigma", "nu"))
+    return np.asarray(likelihood.log_lik(fdata.log_loss, mu, sigma, nu))
+
+
+def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
+    import jax
+    from numpyro.infer import Predictive
+
+    out = Predictive(model, num_samples=n)(jax.random.PRNGKey(seed + 1), arrays)
+    return np.asarray(out["log_loss"])[None]
+
+
+def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str] | None = None,
+        chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
+        priors: str | os.PathLike | Mapping[str, Any] | None = None, progress: bool = False,
+        target_accept: float = 0.9) -> Posterior:
+    """Sample the posterior of ``law``'s parameters given completed ``runs`` with NUTS.
+
+    Parameters
+    ----------
+    runs : sequence of bayeslaw.runs.Run
+        Completed runs (others are ignored); with ``domains``, only those domains.
+    law : str or Law
+        A registered law (``bayeslaw laws``).
+    chains, warmup, samples, seed : int
+        NUTS settings; chains run in parallel when jax has a device per chain.
+    priors : path, dict or None
+        Overrides of :data:`bayeslaw.fit.priors.DEFAULTS` (TOML file or dict).
+    progress : bool
+        Progress bars on stderr (slower: the sampler then steps from Python).
+    target_accept : float
+        NUTS target acceptance; raise it (0.95) if there are divergences.
+
+    Raises
+    ------
+    BayeslawError
+        Too few runs, no spread in N or D + D', a domain with no runs, NaN losses,
+        unknown law or bad priors.
+    """
+    setup()
+    import jax.numpy as jnp
+
+    from bayeslaw.fit import nuts
+    from bayeslaw.fit.model import make_model
+
+    _check_settings(chains, warmup, samples)
+    law = get_law(law) if isinstance(law, str) else law
+    resolved = fit_priors.resolve(priors)
+    fdata = fit_data.from_runs(runs, law, domains)
+    model = make_model(law, fit_priors.freeze(resolved), len(fdata.domains))
+    arrays = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
+    start = time.perf_counter()
+    res = nuts.run(model, arrays, jnp.asarray(fdata.log_loss), chains=chains, warmup=warmup,
+                   samples=samples, seed=seed, progress=progress, target_accept=target_accept)
+    seconds = time.perf_counter() - start
+    stats = {STATS[k]: v for k, v in res.stats.items() if k in STATS}
+    stats["lp"] = -res.stats["potential_energy"]
+    attrs = provenance(law, fit_priors.to_toml(resolved), fdata.run_ids, fdata.domains,
+                       method="nuts", seed=seed, chains=chains, warmup=warmup, samples=samples,
+                       chain_method=res.chain_method, fit_seconds=seconds)
+    return build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples), attrs,
+                 _prior_predictive(model, arrays, seed))

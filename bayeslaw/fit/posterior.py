@@ -1,0 +1,134 @@
+"""A fitted posterior: ArviZ InferenceData with its provenance, saved as netCDF.
+
+Groups: ``posterior`` (the law's symbols in absolute units, ``sigma``, ``nu``; per-domain
+symbols have a ``domain`` dimension), ``sample_stats`` (NUTS fields), ``log_likelihood``
+and ``observed_data`` (``log_loss`` per run), ``constant_data`` (N, D, D', domain
+index), ``prior_predictive``. The ``posterior`` group's attrs record the law, the
+priors (TOML), the run ids, the method, the seed, the package versions and the time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from importlib import metadata
+
+import numpy as np
+
+from bayeslaw.draws import Draws
+from bayeslaw.errors import BayeslawError
+from bayeslaw.fit._arviz import az
+from bayeslaw.laws import Law
+from bayeslaw.laws import get as get_law
+
+FORMAT = "bayeslaw-posterior-1"
+PACKAGES = ("bayeslaw", "jax", "numpyro", "arviz", "numpy")
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def provenance(law: Law, priors_toml: str, run_ids, domains, *, method: str, seed: int,
+               **extra) -> dict[str, str | int | float]:
+    """The attrs every posterior file carries (netCDF attrs: strings and numbers)."""
+    return {"bayeslaw_format": FORMAT, "law": law.name, "equation": law.equation,
+            "priors": priors_toml, "run_ids": json.dumps(list(run_ids)),
+            "domains": json.dumps(list(domains)), "method": method, "seed": int(seed),
+            "versions": json.dumps(versions()),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """A law's posterior; ``idata`` holds everything, the properties are views of it."""
+
+    idata: az.InferenceData
+
+    @property
+    def attrs(self) -> dict:
+        return dict(self.idata.posterior.attrs)
+
+    @property
+    def law(self) -> Law:
+        return get_law(self.attrs["law"])
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.attrs["domains"]))
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.attrs["run_ids"]))
+
+    @property
+    def method(self) -> str:
+        return str(self.attrs.get("method", "nuts"))
+
+    def _flat(self, name: str) -> np.ndarray:
+        v = self.idata.posterior[name].values
+        return v.reshape(v.shape[0] * v.shape[1], *v.shape[2:])
+
+    @cached_property
+    def draws(self) -> Draws:
+        """All chains flattened, absolute units: shape (S,) or (S, n_domains)."""
+        return Draws(self.law, self.domains, {p: self._flat(p) for p in self.law.params})
+
+    @cached_property
+    def noise(self) -> dict[str, np.ndarray]:
+        """``sigma`` (scale on log loss) and ``nu`` (Student-t dof), each (S,)."""
+        return {"sigma": self._flat("sigma"), "nu": self._flat("nu")}
+
+    def diagnostics(self):
+        """R-hat, ESS, divergences, E-BFMI, predictive checks (see :mod:`.diagnostics`)."""
+        from bayeslaw.fit.diagnostics import diagnose
+
+        return diagnose(self)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the posterior as a netCDF file (h5netcdf)."""
+        self.idata.to_netcdf(str(path), engine="h5netcdf")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Posterior:
+        """Read a file written by :meth:`save`; anything else is a BayeslawError."""
+        if not os.path.isfile(path):
+            raise BayeslawError(f"no posterior file at {path}; fit one with `bayeslaw fit`")
+        try:
+            idata = az.from_netcdf(str(path), engine="h5netcdf")
+        except Exception as e:  # h5py/xarray raise many types for foreign files
+            raise BayeslawError(f"not a bayeslaw posterior file: {path} ({e})") from None
+        if "posterior" not in idata.groups() or \
+                idata.posterior.attrs.get("bayeslaw_format") != FORMAT:
+            raise BayeslawError(f"not a bayeslaw posterior file: {path} "
+                                "(write one with `bayeslaw fit --out FILE`)")
+        return cls(idata)
+
+
+def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarray,
+          attrs: dict, prior_predictive: np.ndarray | None = None) -> Posterior:
+    """Assemble the InferenceData from chain-grouped arrays (chains, draws, ...)."""
+    dims = {p: ["domain"] for p in law.domain_params}
+    dims.update(log_loss=["run"])
+    posterior = {p: samples[p] for p in law.params}
+    posterior.update(sigma=samples["sigma"], nu=samples["nu"])
+    constant = {"N": fdata.N, "D": fdata.D, "D_prime": fdata.D_prime,
+                "domain_index": fdata.dom}
+    idata = az.from_dict(
+        posterior=posterior, sample_stats=stats or None,
+        log_likelihood={"log_loss": log_lik}, observed_data={"log_loss": fdata.log_loss},
+        constant_data=constant,
+        prior_predictive=None if prior_predictive is None else {"log_loss": prior_predictive},
+        coords={"domain": list(fdata.domains), "run": list(fdata.run_ids)},
+        dims={**dims, **{k: ["run"] for k in constant}})
+    idata.posterior.attrs.update(attrs)
+    return Posterior(idata)

@@ -1,0 +1,115 @@
+"""`plan`: the recommended split for a budget, with intervals, regret and baselines.
+
+Combines the per-draw optima (:func:`~bayeslaw.plan.search.optimal_per_draw`), the
+Bayes decision and its regret (:mod:`bayeslaw.plan.decision`) and the baselines
+(:mod:`bayeslaw.plan.baselines`). ``Plan.to_dict()`` is the JSON of ``bayeslaw plan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bayeslaw.draws import Draws
+from bayeslaw.plan.baselines import baselines
+from bayeslaw.plan.constraints import Constraints
+from bayeslaw.plan.decision import Decision, bayes_decision, decision_summary, losses_at, quantiles
+from bayeslaw.plan.search import PerDrawOptimum, per_draw_result, prepare, solve
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan (see :func:`plan`). ``losses`` (S,) is the recommended decision's mean domain
+    loss under every draw, ``regret`` (S,) its gap to each draw's own optimum."""
+
+    budget: float
+    domains: tuple[str, ...]
+    heterogeneous: bool
+    recommended: Decision
+    losses: np.ndarray
+    per_draw: PerDrawOptimum
+    regret: np.ndarray
+    baselines: dict
+    quantile: float | None
+    constraints: Constraints
+
+    @property
+    def expected_regret(self) -> float:
+        return float(self.regret.mean())
+
+    @property
+    def relative_regret(self) -> float:
+        """E[regret / optimal loss]: the fraction of the loss left on the table."""
+        return float((self.regret / self.per_draw.loss).mean())
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``bayeslaw plan --json``."""
+        o, k = self.per_draw, len(self.domains)
+        Dp = o.specialize_tokens if o.specialize_tokens.ndim == 1 else o.specialize_tokens.mean(1)
+        rec = decision_summary(self.recommended, self.losses)
+        out = {
+            "budget": self.budget, "domains": list(self.domains), "k": k,
+            "heterogeneous": self.heterogeneous, "quantile": self.quantile,
+            "n_draws": int(len(self.losses)), "recommended": rec,
+            "intervals": {"params": quantiles(o.params),
+                          "pretrain_tokens": quantiles(o.pretrain_tokens),
+                          "specialize_tokens": quantiles(Dp),
+                          "pretrain_share": quantiles(o.pretrain_share), "loss": quantiles(o.loss)},
+            "expected_regret": self.expected_regret, "relative_regret": self.relative_regret,
+            "regret_interval": quantiles(self.regret),
+            "baselines": {name: self._baseline(b) for name, b in self.baselines.items()},
+            "constraints": {f: v for f, v in vars(self.constraints).items() if v is not None},
+        }
+        if self.heterogeneous:
+            rec["specialize_tokens_per_domain"] = dict(
+                zip(self.domains, self.recommended.specialize_tokens.tolist(), strict=True))
+            out["intervals"]["specialize_tokens_per_domain"] = {
+                name: quantiles(o.specialize_tokens[:, i]) for i, name in enumerate(self.domains)}
+        return out
+
+    def _baseline(self, b) -> dict | None:
+        if b is None:
+            return None
+        decision, L = b
+        gain = L - self.losses
+        return {**decision_summary(decision, L), "gain": float(gain.mean()),
+                "gain_interval": quantiles(gain), "relative_gain": float((gain / L).mean()),
+                "prob_recommended_better": float((gain > 0).mean())}
+
+
+def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
+         constraints: Constraints | None = None, quantile: float | None = None,
+         seed: int = 0) -> Plan:
+    """The allocation to run at compute ``budget`` for ``k`` domains, from posterior draws.
+
+    Parameters
+    ----------
+    draws : Draws
+        Posterior draws (S >= 1; S = 1 is a point estimate, e.g. an L-BFGS fit).
+    budget : float
+        Total compute C = 6 N (D + k D') in FLOPs.
+    k : int
+        Number of specialized domains.
+    domains : list of str, optional
+        Posterior domains to plan for (see :mod:`bayeslaw.plan.objective`).
+    constraints : Constraints, optional
+    quantile : float, optional
+        Minimize this quantile of the loss over draws instead of its mean (risk-averse).
+    seed : int
+        Unused: the planner is deterministic (kept for the common (draws, settings, key)
+        signature).
+    """
+    del seed
+    constraints = constraints or Constraints()
+    ds, theta, sp = prepare(draws, k, domains, constraints, budget)
+    kd = len(ds.columns)
+    per_draw = per_draw_result(
+        solve(draws.law, {p: v[:, None, :] for p, v in theta.items()}, ds.k, kd, sp), ds)
+    rec = bayes_decision(draws, ds, sp, quantile)
+    L = losses_at(draws, ds, np.array([rec.params]), np.array([rec.pretrain_tokens]),
+                  rec.specialize_tokens[None])[:, 0]
+    regret = np.maximum(L - per_draw.loss, 0.0)  # < 0 only within search precision
+    return Plan(float(budget), ds.names, not ds.homogeneous, rec, L, per_draw, regret,
+                baselines(draws, ds, budget, constraints), quantile, constraints)

@@ -1,0 +1,113 @@
+"""The report from Python: load a posterior, make a report, write it.
+
+    from bayeslaw.report import load_posterior, make_report, write_report
+    post = load_posterior("out/posterior.nc")
+    rep = make_report(post, RunStore("runs.db").runs(), budget=1e18, k=4)
+    write_report(rep, "report.html")      # or .md; rep.section("plan") in a notebook
+
+Figures stay matplotlib objects on the report (``rep.section("curves").figures``)
+until a renderer turns them into PNG.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.report.build import build_report
+from bayeslaw.report.gather import report_inputs
+from bayeslaw.report.model import Report
+
+
+def load_posterior(path: str | Path):
+    """A posterior written by ``bayeslaw fit``, or a clear error for any other file."""
+    path = Path(path)
+    if not path.is_file():
+        raise BayeslawError(f"no posterior file at {path}; write one with "
+                            "`bayeslaw fit --out {path}`")
+    with path.open("rb") as f:
+        magic = f.read(8)
+    if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
+        raise BayeslawError(f"{path} is not a posterior file (not netCDF); pass the .nc file "
+                            "that `bayeslaw fit --out` wrote")
+    from bayeslaw.fit import Posterior
+
+    try:
+        return Posterior.load(path)
+    except BayeslawError:
+        raise
+    except Exception as e:  # netCDF/HDF5 readers raise many kinds for a foreign file
+        raise BayeslawError(
+            f"{path} is not a posterior written by `bayeslaw fit` ({type(e).__name__}: {e}); "
+            "pass the .nc file that `bayeslaw fit --out` wrote") from None
+
+
+def make_report(posterior, runs: Sequence, *, budget: float | None = None,
+                k: int | None = None, domains: Sequence[str] | None = None,
+                compare: Sequence = (), compare_rows: Sequence[dict] | None = None,
+                n_suggest: int = 0, checkpoints: Iterable = (),
+                seed: int = 0, provenance: Mapping[str, Any] | None = None,
+                progress: Callable[[str], None] | None = None) -> Report:
+    """The full report of ``posterior`` fitted to (a subset of) ``runs``.
+
+    ``compare``: other posteriors of the same runs (PSIS-LOO table);
+    ``compare_rows``: the ``laws`` rows of ``bayeslaw compare --json`` (PSIS-LOO and
+    held-out extrapolation; used instead when given). ``budget`` defaults to 10x the
+    largest run, ``k`` to the number of domains.
+    """
+    from bayeslaw.report.compare import comparison_table, table_from_compare
+
+    prov = {**posterior_provenance(posterior), **(provenance or {})}
+    comparison = (table_from_compare(compare_rows) if compare_rows
+                  else comparison_table([posterior, *compare], runs))
+    inputs = report_inputs(posterior, runs, budget=budget, k=k, domains=domains,
+                           comparison=comparison, n_suggest=n_suggest,
+                           checkpoints=checkpoints, provenance=prov, seed=seed,
+                           progress=progress)
+    return build_report(inputs, progress=progress)
+
+
+def posterior_provenance(posterior) -> dict[str, Any]:
+    """What the posterior file says about how it was made (law, priors, versions...)."""
+    attrs = dict(getattr(posterior, "attrs", {}) or {})
+    for key in ("run_ids", "domains", "bayeslaw_format"):  # shown elsewhere in the report
+        attrs.pop(key, None)
+    out = {}
+    for key, value in attrs.items():
+        if isinstance(value, str) and value[:1] in "{[":
+            try:  # the fit stores dicts (versions) as JSON strings
+                value = json.loads(value)
+            except ValueError:
+                pass
+        out["fit_" + key if key in ("seed", "created_at", "method") else key] = value
+    return out
+
+
+def write_report(report: Report, path: str | Path) -> list[Path]:
+    """Write ``report`` as HTML or Markdown (by the extension); returns the files."""
+    from bayeslaw.report.html import render_html
+    from bayeslaw.report.markdown import write_markdown
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".md":
+        return write_markdown(report, path)
+    if path.suffix.lower() in (".html", ".htm"):
+        path.write_text(render_html(report), encoding="utf-8")
+        return [path]
+    raise BayeslawError(f"cannot write a report as {path.name}: use .html or .md")
+
+
+def load_compare_json(path: str | Path) -> list[dict]:
+    """The rows of a ``bayeslaw compare --json`` document saved to ``path``."""
+    try:
+        doc = json.loads(Path(path).read_text())
+        rows = doc["laws"]
+        assert isinstance(rows, list) and all("law" in r for r in rows)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        raise BayeslawError(f"{path} is not the output of `bayeslaw compare --json`; make it "
+                            "with `bayeslaw compare --laws A,B --json > compare.json`") from None
+    return rows

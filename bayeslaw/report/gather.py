@@ -1,0 +1,155 @@
+"""Gather a report's inputs from a fitted posterior: the runs, the diagnostics, the
+plan, the frontier, the law comparison and the suggestions.
+
+This is the layer that calls the other parts of bayeslaw (fit, plan, suggest) and
+turns their results into the plain data of
+:class:`~bayeslaw.report.model.ReportInputs`. It reads no files itself: the CLI
+loads the posterior and the store and passes them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.report.model import ReportInputs
+
+FRONTIER_POINTS = 10
+
+
+def runs_of(posterior, runs: Sequence) -> list:
+    """The runs the posterior was fitted to (by run id when it records them)."""
+    ids = set(getattr(posterior, "run_ids", None) or ())
+    if ids:
+        chosen = [r for r in runs if r.run_id in ids]
+        if chosen:
+            return chosen
+    return [r for r in runs if r.domain in posterior.domains and r.loss is not None]
+
+
+def check_request(runs: Sequence, budget: float, k: int, domains: Sequence[str], draws) -> None:
+    """Clear errors for a budget that buys less than a run, or an unknown domain."""
+    for d in domains:
+        draws.domain_index(d)  # raises BayeslawError naming the posterior's domains
+    if k < 1:
+        raise BayeslawError(f"--domains must be >= 1 (got {k})")
+    smallest = min((r.flops for r in runs), default=0.0)
+    if budget <= 0 or budget < smallest:
+        raise BayeslawError(
+            f"budget {budget:.3g} FLOPs is below the smallest run ({smallest:.3g} FLOPs): "
+            "a plan there extrapolates downwards from the data; pass a larger --budget")
+
+
+def default_budget(runs: Sequence) -> float:
+    """Ten times the largest run's compute, the quickstart's planning target."""
+    return 10.0 * max(r.flops for r in runs)
+
+
+def plan_dict(draws, budget: float, k: int, domains: Sequence[str]) -> dict[str, Any]:
+    from bayeslaw.plan import plan
+
+    return plan(draws, budget, k, domains=list(domains)).to_dict()
+
+
+def frontier_dict(draws, budgets: np.ndarray, k: int, domains: Sequence[str]) -> dict[str, Any]:
+    from bayeslaw.plan import frontier
+
+    fr = frontier(draws, budgets, k, domains=list(domains)).to_dict()
+    out = {"budget": np.asarray(fr["budgets"], dtype=float), "bayes": fr.get("bayes")}
+    out.update({key: fr["bands"][key] for key in fr["bands"]})
+    return out
+
+
+def frontier_budgets(runs: Sequence, budget: float) -> np.ndarray:
+    """From the largest run's compute to 10x beyond the requested budget."""
+    lo = max(r.flops for r in runs)
+    hi = max(budget * 10, lo * 100)
+    return np.geomspace(lo, hi, FRONTIER_POINTS)
+
+
+def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget: float,
+                     k: int, domains: Sequence[str], n: int, seed: int) -> list[dict]:
+    from bayeslaw.suggest import Menu, Settings, suggest
+
+    menu = Menu(tuple(sorted({r.params for r in runs})),
+                tuple(sorted({r.pretrain_tokens for r in runs})),
+                tuple(sorted({r.specialize_tokens for r in runs})), tuple(domains))
+    done = [(r.params, r.pretrain_tokens, r.specialize_tokens, r.domain) for r in runs]
+    s = suggest(draws, noise, menu, Settings(budget=budget, k=k, q=n),
+                checkpoints=list(checkpoints), done=done, domains=list(domains), seed=seed)
+    return s.specs
+
+
+def _attempt(notes: dict, key: str, what: str, fn: Callable[[], Any]):
+    """Run one optional part; if its module is not installed, say so in the report."""
+    try:
+        return fn()
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith("bayeslaw."):
+            raise
+        notes[key] = f"The {what} is not available in this installation ({e.name} is missing)."
+        return None
+
+
+def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
+                  k: int | None = None, domains: Sequence[str] | None = None,
+                  comparison: Mapping | None = None, n_suggest: int = 0,
+                  checkpoints: Iterable = (), provenance: Mapping | None = None,
+                  seed: int = 0, progress: Callable[[str], None] | None = None) -> ReportInputs:
+    """Everything the report shows about ``posterior`` (a fitted ``Posterior``).
+
+    ``budget`` defaults to 10x the largest run, ``k`` to the number of ``domains``
+    (default: all of the posterior's), ``n_suggest`` = 0 skips the suggestions.
+    """
+    say = progress or (lambda _: None)
+    draws, noise = posterior.draws, getattr(posterior, "noise", None)
+    used = runs_of(posterior, runs)
+    if not used:
+        raise BayeslawError("none of the posterior's runs is in the store; pass the --store "
+                            "the posterior was fitted from")
+    domains = list(domains or draws.domains)
+    budget = float(budget or default_budget(used))
+    k = int(k or len(domains))
+    check_request(used, budget, k, domains, draws)
+    notes: dict[str, str] = {}
+    say("diagnostics")
+    diagnostics = diagnostics_dict(posterior)
+    say("plan")
+    plan = _attempt(notes, "plan", "planner", lambda: plan_dict(draws, budget, k, domains))
+    say("frontier")
+    front = _attempt(notes, "frontier", "planner", lambda: frontier_dict(
+        draws, frontier_budgets(used, budget), k, domains))
+    specs = None
+    if n_suggest > 0:
+        say("suggestions")
+        specs = _attempt(notes, "suggestions", "suggester", lambda: suggestions_list(
+            draws, noise, used, checkpoints, budget, k, domains, n_suggest, seed))
+    return ReportInputs(draws=draws, runs=used, budget=budget, k=k, domains=domains,
+                        noise=noise, provenance=dict(provenance or {}),
+                        diagnostics=diagnostics, comparison=comparison, plan=plan,
+                        frontier=front, suggestions=specs, notes=notes)
+
+
+def diagnostics_dict(posterior) -> dict[str, Any] | None:
+    """The posterior's diagnostics as the report's plain dict (None without them)."""
+    diag = getattr(posterior, "diagnostics", None)
+    if diag is None:
+        return None
+    d = diag() if callable(diag) else diag
+    if isinstance(d, Mapping):
+        return dict(d)
+    rows = [{"parameter": p, "r_hat": d.r_hat[p], "ess_bulk": d.ess_bulk.get(p),
+             "ess_tail": d.ess_tail.get(p)} for p in d.r_hat]
+    checks = {"divergent transitions": d.divergences,
+              "E-BFMI (lowest chain)": min(d.bfmi) if d.bfmi else None,
+              "runs inside their 90% predictive interval": _share(d.ppc_coverage90),
+              "runs inside the prior predictive 1-99% range": _share(d.prior_coverage)}
+    return {"parameters": rows, **{k: v for k, v in checks.items() if v is not None},
+            "warnings": list(d.warnings)}
+
+
+def _share(x: float | None) -> str | None:
+    return None if x is None else f"{x:.0%}"

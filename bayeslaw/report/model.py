@@ -1,0 +1,147 @@
+"""What a report is, independent of how it is rendered.
+
+A :class:`Report` is a list of :class:`Section` s, each with a stable ``id`` (the HTML
+anchor, what the tests look for), paragraphs, tables and figures. The content is
+computed once by :func:`bayeslaw.report.build.build_report`; the HTML and Markdown
+renderers only lay it out. The inputs are gathered in :class:`ReportInputs` (plain
+data: draws, runs, the planner's and the suggester's dictionaries), so the report can
+be built from anything that produces them, a fitted posterior or a notebook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bayeslaw.draws import Draws
+
+# Every report has these sections, in this order (a section without its input says
+# what to pass to fill it).
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("provenance", "How this report was made"),
+    ("runs", "The runs used"),
+    ("curves", "Fitted curves against the data"),
+    ("posterior", "Posterior of the parameters"),
+    ("diagnostics", "Sampler diagnostics"),
+    ("ppc", "Posterior predictive checks"),
+    ("comparison", "Law comparison"),
+    ("isoflop", "isoFLOP curves"),
+    ("frontier", "Compute-optimal frontier"),
+    ("plan", "The plan at the requested budget"),
+    ("suggestions", "Suggested next runs"),
+)
+SECTION_IDS = tuple(s for s, _ in SECTIONS)
+
+
+@dataclass
+class Table:
+    """Columns and raw rows (numbers stay numbers; renderers format them)."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    caption: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"caption": self.caption, "columns": self.columns, "rows": self.rows}
+
+
+@dataclass
+class FigureItem:
+    """A matplotlib figure with a file-safe ``name`` and a caption."""
+
+    name: str
+    caption: str
+    figure: Any
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[FigureItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)  # (caption, verbatim text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "text": self.text,
+            "tables": [t.to_dict() for t in self.tables],
+            "figures": [{"name": f.name, "caption": f.caption} for f in self.figures],
+            "warnings": self.warnings,
+            "blocks": [{"caption": c, "text": t} for c, t in self.blocks],
+        }
+
+
+@dataclass
+class Report:
+    title: str
+    sections: list[Section]
+
+    def section(self, id: str) -> Section:
+        return next(s for s in self.sections if s.id == id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "sections": [s.to_dict() for s in self.sections]}
+
+    def close(self) -> None:
+        """Free the figures' memory (matplotlib keeps open figures alive)."""
+        from bayeslaw.report.style import pyplot
+
+        for s in self.sections:
+            for f in s.figures:
+                pyplot().close(f.figure)
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report shows, as plain data.
+
+    Attributes
+    ----------
+    draws : Draws
+        Posterior draws of the law's parameters.
+    runs : list of Run
+        The runs the posterior was fitted to.
+    budget, k : float, int
+        The planning budget C (FLOPs) and the number of specialized domains.
+    domains : list of str
+        The domains planned for (a subset of ``draws.domains``).
+    noise : dict, optional
+        Draws of the observation noise on log loss: ``sigma`` and ``nu`` (Student-t).
+    provenance : dict
+        How the report was made: version, command, date, posterior file, law, seed...
+    diagnostics : dict, optional
+        ``{"parameters": [{"name", "median", "q05", "q95", "r_hat", "ess_bulk",
+        "ess_tail"}], "divergences": int, "warnings": [{"problem", "remedy"}], ...}``.
+    comparison : dict, optional
+        ``{"columns": [...], "rows": [[...]], "note": str}``: PSIS-LOO and held-out
+        extrapolation, one row per law.
+    plan : dict, optional
+        The planner's ``Plan.to_dict()``.
+    frontier : dict, optional
+        ``{"budget": array, "params"|"pretrain_tokens"|"specialize_tokens"|"loss":
+        {q05..q95 arrays}}``.
+    suggestions : list of dict, optional
+        Ranked run specs from the suggester.
+    notes : dict of str
+        Per-section notes, e.g. why an input is missing.
+    """
+
+    draws: Draws
+    runs: Sequence
+    budget: float
+    k: int
+    domains: list[str]
+    noise: Mapping[str, np.ndarray] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] | None = None
+    comparison: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None
+    frontier: dict[str, Any] | None = None
+    suggestions: list[dict[str, Any]] | None = None
+    notes: dict[str, str] = field(default_factory=dict)

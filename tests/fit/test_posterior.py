@@ -1,0 +1,94 @@
+"""Posterior files, draws, noise, diagnostics and prediction, on one small 2-domain fit."""
+
+import json
+
+import numpy as np
+import pytest
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.fit import Posterior, fit, predict
+from bayeslaw.laws import get
+from tests.fit.sim import TRUTH, simulate
+
+
+@pytest.fixture(scope="module")
+def runs():
+    law = get("domain_gap")
+    web = simulate(law, TRUTH["domain_gap"], n=40, seed=5, domain="web")
+    code = simulate(law, {**TRUTH["domain_gap"], "G": 0.8}, n=12, seed=6, domain="code")
+    return web + code
+
+
+@pytest.fixture(scope="module")
+def post(runs):
+    return fit(runs, "domain_gap", chains=2, warmup=200, samples=150, seed=3)
+
+
+def test_draws_shapes_and_units(post):
+    d = post.draws
+    assert post.domains == ("code", "web") and d.n_draws == 300
+    assert d.params["E"].shape == (300, 2) and d.params["alpha"].shape == (300,)
+    assert post.noise["sigma"].shape == (300,) and post.noise["nu"].shape == (300,)
+    assert np.median(d.params["A"]) > 50  # absolute units, not the centred latent
+    g = np.median(d.params["G"], axis=0)
+    assert g[0] > g[1]  # code has the larger gap
+
+
+def test_save_load_round_trip(post, runs, tmp_path):
+    path = tmp_path / "p.nc"
+    post.save(path)
+    back = Posterior.load(path)
+    assert back.law.name == "domain_gap" and back.domains == post.domains
+    assert set(back.run_ids) == {r.run_id for r in runs}
+    for k, v in post.draws.params.items():
+        np.testing.assert_array_equal(back.draws.params[k], v)
+    attrs = back.idata.posterior.attrs
+    assert "[alpha]" in attrs["priors"] and json.loads(attrs["versions"])["numpyro"]
+    assert attrs["seed"] == 3 and attrs["created_at"]
+
+
+def test_load_rejects_other_files(tmp_path):
+    text = tmp_path / "x.nc"
+    text.write_text("hello")
+    with pytest.raises(BayeslawError, match="not a bayeslaw posterior file"):
+        Posterior.load(text)
+    import xarray as xr
+
+    other = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", np.arange(3.0))}).to_netcdf(other, engine="h5netcdf")
+    with pytest.raises(BayeslawError, match="not a bayeslaw posterior file"):
+        Posterior.load(other)
+    with pytest.raises(BayeslawError, match="no posterior file"):
+        Posterior.load(tmp_path / "missing.nc")
+
+
+def test_diagnostics_report(post):
+    d = post.diagnostics()
+    assert set(d.r_hat) >= {"alpha", "beta", "G", "sigma"}
+    assert all(np.isfinite(v) for v in d.ess_bulk.values())
+    assert len(d.bfmi) == 2 and d.divergences >= 0
+    assert 0.7 <= d.ppc_coverage90 <= 1.0
+    assert d.prior_coverage == pytest.approx(1.0)
+
+
+def test_predict_bands(post):
+    out = predict(post, 1e9, 1e10, 1e9, domain="web")
+    q = out["loss"]
+    assert q["q05"] < q["q25"] < q["q50"] < q["q75"] < q["q95"]
+    c = out["mean_curve"]
+    assert q["q05"] <= c["q05"] <= c["q50"] <= c["q95"] <= q["q95"]
+    truth = float(get("domain_gap").loss(TRUTH["domain_gap"], 1e9, 1e10, 1e9))
+    assert c["q05"] * 0.99 < truth < c["q95"] * 1.01
+
+
+def test_predict_arrays_follow_the_law(post):
+    N = np.array([1e7, 1e8, 1e9])
+    med = predict(post, N, 1e10, 0.0, domain="code")["mean_curve"]["q50"]
+    assert med.shape == (3,) and np.all(np.diff(med) < 0)
+
+
+def test_predict_needs_a_domain_when_several(post):
+    with pytest.raises(BayeslawError, match="several domains"):
+        predict(post, 1e9, 1e10, 0.0)
+    with pytest.raises(BayeslawError, match="not in the posterior"):
+        predict(post, 1e9, 1e10, 0.0, domain="law")

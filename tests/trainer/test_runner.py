@@ -1,0 +1,117 @@
+import math
+
+import pytest
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.runs import RunStore
+from trainer import engine
+from trainer.runner import execute
+from trainer.spec import RunSpec, TrainSettings
+
+SPEC = RunSpec(params=3000, pretrain_tokens=16 * 32 * 24, specialize_tokens=(4096, 16384),
+               domains=("foldoc",), seed=3, checkpoints=2)
+
+
+def _by_id(runs):
+    return {r.run_id: r for r in runs}
+
+
+def test_pretrain_then_specialize_records_the_expected_rows(tiny, opts):
+    runs = execute(SPEC, tiny, opts)
+    tps = tiny.batch_size * tiny.block_size  # 512 tokens a step
+    # two checkpoints (12 and 24 steps) x (one D'=0 point + two specializations)
+    assert [(r.pretrain_tokens, r.specialize_tokens) for r in runs] == [
+        (12 * tps + 1 * tps, 0), (12 * tps, 8 * tps), (12 * tps, 32 * tps),
+        (24 * tps + 2 * tps, 0), (24 * tps, 8 * tps), (24 * tps, 32 * tps)]
+    with RunStore(opts.store) as store:
+        ckpts = {c.ckpt_id: c for c in store.checkpoints()}
+        assert store.count() == 6
+    assert sorted(c.pretrain_tokens for c in ckpts.values()) == [12 * tps, 24 * tps]
+    for r in runs:
+        assert r.status == "completed" and r.source == "trainer" and r.seed == 3
+        assert r.params == 3120 and r.domain == "foldoc" and 0 < r.loss < math.log(256) + 0.5
+        assert ckpts[r.parent_id].pretrain_tokens == (r.pretrain_tokens if r.specialize_tokens
+                                                       else r.pretrain_tokens * 12 // 13)
+        assert r.flops == 6 * r.params * (r.pretrain_tokens + r.specialize_tokens)
+        assert {"mixture_loss", "tokens_per_s", "wall_s", "mfu", "epochs", "device"} <= set(
+            r.metrics)
+        assert r.config["code_version"] and r.config["model"]["n_embd"] == 16
+
+
+def test_reissued_run_writes_nothing_new(tiny, opts):
+    first = execute(SPEC, tiny, opts)
+    again = execute(SPEC, tiny, opts)
+    assert [r.to_dict() for r in again] == [r.to_dict() for r in first]
+    with RunStore(opts.store) as store:
+        assert store.count() == 6
+
+
+@pytest.mark.parametrize("crash_at", [2, 5, 9])
+def test_resume_after_a_crash_gives_the_same_records(tiny, opts, tmp_path, monkeypatch,
+                                                     crash_at):
+    import dataclasses
+    clean = execute(SPEC, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
+    calls, real_run = [0], engine.Trainer.run
+
+    def crashing(self, *a, **kw):
+        calls[0] += 1
+        if calls[0] == crash_at:
+            raise KeyboardInterrupt("simulated kill")
+        return real_run(self, *a, **kw)
+
+    monkeypatch.setattr(engine.Trainer, "run", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        execute(SPEC, tiny, opts)
+    monkeypatch.setattr(engine.Trainer, "run", real_run)
+    with RunStore(opts.store) as store:
+        partial = store.count()
+    assert partial < 6
+    resumed = execute(SPEC, tiny, opts)
+    assert list(_by_id(resumed)) == list(_by_id(clean))
+    for r, c in zip(resumed, clean, strict=True):
+        assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
+        assert r.loss == pytest.approx(c.loss, rel=1e-5)
+    with RunStore(opts.store) as store:
+        assert store.count() == 6
+
+
+def test_loss_on_the_specialized_domain_drops_as_d_prime_grows(tiny, opts):
+    spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 30,
+                   specialize_tokens=(2048, 16384, 65536), domains=("python",), seed=0)
+    runs = execute(spec, tiny, opts)
+    losses = [r.loss for r in sorted(runs, key=lambda r: r.specialize_tokens)]
+    assert losses == sorted(losses, reverse=True)
+    assert losses[0] - losses[-1] > 0.2
+
+
+def test_a_diverging_run_is_recorded_failed_without_a_loss(tiny, opts):
+    hot = TrainSettings(**{**tiny.to_dict(), "mixture": tiny.mixture, "lr": 50.0})
+    runs = execute(SPEC, hot, opts)
+    assert runs and all(r.status == "failed" and r.loss is None for r in runs)
+    assert all("non-finite" in r.metrics["reason"] or "exploded" in r.metrics["reason"]
+               for r in runs)
+    with RunStore(opts.store) as store:
+        assert store.runs() == []  # no data point among the completed runs
+        assert len(store.runs(status="failed")) == 6
+
+
+@pytest.mark.parametrize("spec, message", [
+    (RunSpec(params=100, pretrain_tokens=1000), "too small"),
+    (RunSpec(params=3000, pretrain_tokens=1000, domains=("klingon",)), "unknown domain"),
+    (RunSpec(params=3000, pretrain_tokens=0, specialize_tokens=(1000,)), "needs a base"),
+    (RunSpec(params=3000, pretrain_tokens=1000, checkpoint="ckpt_nothere"), "not in the store"),
+])
+def test_bad_specs_are_clear_errors(tiny, opts, spec, message):
+    with pytest.raises(BayeslawError, match=message):
+        execute(spec, tiny, opts)
+
+
+def test_branching_from_a_stored_checkpoint_costs_only_the_specialization(tiny, opts):
+    execute(RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, seed=3), tiny, opts)
+    with RunStore(opts.store) as store:
+        (ckpt,) = store.checkpoints()
+    spec = RunSpec(params=3000, pretrain_tokens=0, specialize_tokens=(4096,),
+                   domains=("bible",), seed=3, checkpoint=ckpt.ckpt_id)
+    (run,) = execute(spec, tiny, opts)
+    assert run.parent_id == ckpt.ckpt_id and run.domain == "bible"
+    assert (run.pretrain_tokens, run.specialize_tokens) == (ckpt.pretrain_tokens, 4096)

@@ -1,0 +1,271 @@
+"""One run spec, executed: pretrain with stable checkpoints, then cooldowns and
+specializations branched from each checkpoint, every point recorded once.
+
+Token accounting (what the records say):
+
+- a checkpoint at step s has seen D = s * B * T mixture tokens (warmup included);
+- its D' = 0 point is the checkpoint plus a cooldown of ``cooldown * D`` mixture
+  tokens, recorded with ``pretrain_tokens = D + cooldown tokens`` and D' = 0;
+- a specialization from it is recorded with ``pretrain_tokens = D`` and D' = every
+  domain token it trained on, its own decay included.
+
+Resuming: checkpoints are files named by their id; a re-issued spec loads the latest
+checkpoint of its stream instead of retraining, and skips points already recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import torch
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.runs import Checkpoint, RunStore
+from trainer import device as dev
+from trainer import domains as dom
+from trainer import records as rec
+from trainer import schedule
+from trainer.data import Mixture
+from trainer.engine import Diverged, Optim, Trainer
+from trainer.model import non_embedding_params, train_flops_per_token
+from trainer.sizing import size_for
+from trainer.spec import RunSpec, TrainSettings, digest, stream_key
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """Where and how to run (not part of any result's identity)."""
+
+    store: str
+    checkpoint_dir: str | None = None  # default: next to the store
+    device: str = "auto"
+    threads: int | None = None
+    compile: bool = False
+    progress: bool = True
+    user_domains: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def ckpt_dir(self) -> Path:
+        return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")
+
+
+def _steps(spec: RunSpec, tps: int) -> list[int]:
+    top = max(1, round(spec.pretrain_tokens / tps))
+    return sorted({max(1, top >> k) for k in range(max(1, spec.checkpoints))})
+
+
+def _check(spec: RunSpec, settings: TrainSettings, opts: Options) -> list[str]:
+    if spec.specialize_tokens and spec.pretrain_tokens <= 0 and not spec.checkpoint:
+        raise BayeslawError("D' > 0 needs a base: give pretrain_tokens > 0 or a checkpoint id")
+    if spec.pretrain_tokens <= 0 and not spec.checkpoint:
+        raise BayeslawError("pretrain_tokens must be > 0 (or branch from a checkpoint)")
+    mixture = list(settings.mixture) or dom.names()
+    for name in [*mixture, *spec.domains]:
+        dom.load(name, opts.user_domains)
+    return mixture
+
+
+def check(spec: RunSpec, settings: TrainSettings, opts: Options) -> None:
+    """Raise a clear :class:`BayeslawError` for a spec that cannot run, before any work."""
+    _check(spec, settings, opts)
+    size_for(spec.params, block_size=settings.block_size)
+
+
+class SpecRun:
+    """The state of executing one spec (see the module docstring)."""
+
+    def __init__(self, spec: RunSpec, settings: TrainSettings, opts: Options):
+        self.spec, self.settings, self.opts = spec, settings, opts
+        self.mixture = _check(spec, settings, opts)
+        self.cfg = size_for(spec.params, block_size=settings.block_size)
+        self.device = dev.pick(opts.device)
+        threads = dev.set_threads(opts.threads) if self.device == "cpu" else 0
+        self.data_version = digest(dom.manifest(), opts.user_domains)
+        self.key = stream_key(self.cfg.to_dict(), settings, self.mixture, spec.seed,
+                              self.data_version)
+        self.sid = digest(settings.to_dict())
+        self.record_domains = list(spec.domains) or self.mixture
+        config = {"model": self.cfg.to_dict(), "settings": settings.to_dict(),
+                  "spec": spec.to_dict(), "stream_key": self.key, "mixture": self.mixture,
+                  "data_version": self.data_version}
+        self.ctx = rec.Context(non_embedding_params(self.cfg), spec.seed, config, self.device,
+                               threads, train_flops_per_token(self.cfg),
+                               dev.matmul_peak(self.device))
+        self.trainer = Trainer(self.cfg, Optim(settings.lr, settings.weight_decay,
+                                               explode=settings.explode),
+                               self._mixture(), batch_size=settings.batch_size,
+                               device=self.device, compile=opts.compile, seed=spec.seed,
+                               progress=opts.progress)
+        self.tps = self.trainer.tokens_per_step
+
+    def _mixture(self) -> Mixture:
+        ds = [dom.load(n, self.opts.user_domains) for n in self.mixture]
+        return Mixture(ds, self.settings.weights, self.settings.block_size, self.spec.seed)
+
+    def ckpt_id(self, step: int) -> str:
+        return "ckpt_" + digest(self.key, step)
+
+    def points(self, step: int) -> list[rec.Point]:
+        pts = [] if (self.spec.checkpoint and self.spec.specialize_tokens) else [
+            rec.point(self.key, self.sid, "cooldown", d, step, 0) for d in self.record_domains]
+        return pts + [rec.point(self.key, self.sid, "specialize", d, step, dp)
+                      for d in self.record_domains for dp in sorted(self.spec.specialize_tokens)]
+
+    # -- checkpoints ------------------------------------------------------------------
+    def _path(self, step: int) -> Path:
+        return self.opts.ckpt_dir() / f"{self.ckpt_id(step)}.pt"
+
+    def _save(self, store: RunStore, step: int) -> None:
+        path = self._path(step)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            torch.save(self.trainer.state_dict(), tmp)
+            os.replace(tmp, path)  # atomic: a kill leaves no half-written checkpoint
+        store.add_checkpoint(Checkpoint(
+            self.ckpt_id(step), self.ctx.params, step * self.tps, str(path.resolve()),
+            self.spec.seed, None, time.strftime("%Y-%m-%dT%H:%M:%S"),
+            dict(self.ctx.config, step=step, code_version=dev.code_version())))
+
+    def _load_latest(self, store: RunStore, step: int) -> None:
+        """Position the trainer at the latest saved step <= ``step`` of this stream."""
+        saved = [c for c in store.checkpoints(params=self.ctx.params)
+                 if c.config.get("stream_key") == self.key and c.config["step"] <= step
+                 and Path(c.path).exists()]
+        best = max(saved, key=lambda c: c.config["step"], default=None)
+        if best is not None and best.config["step"] * self.tps > self.trainer.tokens:
+            state = torch.load(best.path, map_location=self.device, weights_only=False)
+            self.trainer.load_state_dict(state)
+
+    def reach(self, store: RunStore, step: int) -> None:
+        """Train (or load) the pretraining stream up to ``step``, then save it there."""
+        self._load_latest(store, step)
+        start = self.trainer.tokens // self.tps
+        if start < step:
+            phases = schedule.pretrain(start, step, self.settings.warmup_steps, self.settings.lr)
+            self.trainer.run(phases, desc=f"pretrain N={self.ctx.params:,}")
+        self._save(store, step)
+
+    # -- branches ---------------------------------------------------------------------
+    def _evaluate(self, domain: str | None) -> tuple[dict[str, float], float]:
+        names = list(dict.fromkeys([*self.mixture, *([domain] if domain else [])]))
+        ds = [dom.load(n, self.opts.user_domains) for n in names]
+        losses = self.trainer.evaluate(ds, self.settings.eval_tokens)
+        w = {n: float(self.settings.weights.get(n, 1.0)) for n in self.mixture}
+        mix = sum(w[n] * losses[n] for n in self.mixture) / sum(w.values())
+        return losses, mix
+
+    def _finish(self, p: rec.Point, *, D: int, Dp: int, parent: str, losses, mix, train_loss,
+                tokens: int, seconds: float, t0: float, epochs) -> rec.Run:
+        m = rec.metrics(self.ctx, losses=losses, mixture_loss=mix, train_loss=train_loss,
+                        tokens=tokens, seconds=seconds, wall_s=time.perf_counter() - t0,
+                        epochs=epochs)
+        return rec.record(self.ctx, p, D=D, Dp=Dp, loss=losses[p.domain], parent=parent,
+                          metrics=m)
+
+    def _failed(self, points: list[rec.Point], reason: str, parent: str | None,
+                ) -> list[rec.Run]:
+        out = []
+        for p in points:
+            D = p.step * self.tps
+            D = D + round(self.settings.cooldown * D) if p.kind == "cooldown" else D
+            out.append(rec.record(self.ctx, p, D=D, Dp=p.dprime, loss=None, parent=parent,
+                                  metrics={"reason": reason}, status="failed"))
+        return out
+
+    def cooldown(self, step: int, pts: list[rec.Point]) -> list[rec.Run]:
+        t0, s0, n0 = time.perf_counter(), self.trainer.train_seconds, self.trainer.tokens
+        steps = max(1, round(self.settings.cooldown * step))
+        loss = self.trainer.run([schedule.decay(steps, self.settings.lr)], desc="cooldown")
+        losses, mix = self._evaluate(None)
+        kw = dict(D=self.trainer.tokens, Dp=0, parent=self.ckpt_id(step), losses=losses,
+                  mix=mix, train_loss=loss, tokens=self.trainer.tokens - n0,
+                  seconds=self.trainer.train_seconds - s0, t0=t0,
+                  epochs=self.trainer.data.epochs())
+        return [self._finish(p, **kw) for p in pts]
+
+    def specialize(self, step: int, domain: str, pts: list[rec.Point]) -> list[rec.Run]:
+        """One stable stream on ``domain`` with a decay branch at each D' (in order)."""
+        base, out = self.trainer.tokens, []
+        d = dom.load(domain, self.opts.user_domains)
+        seed = int(digest(self.key, step, domain), 16) % 2**31
+        self.trainer.data = Mixture([d], None, self.settings.block_size, seed)
+        at, t0, s0 = 0, time.perf_counter(), self.trainer.train_seconds
+        for p in sorted(pts, key=lambda p: p.dprime):
+            total = max(1, round(p.dprime / self.tps))
+            decay = max(1, round(self.settings.specialize_decay * total))
+            if total - decay > at:
+                self.trainer.run([schedule.stable(total - decay - at, self.settings.lr)],
+                                 desc=f"specialize {domain}")
+                at = total - decay
+            if p.run_id in self.ctx.done:
+                continue
+            snap = self.trainer.snapshot()
+            loss = self.trainer.run([schedule.decay(decay, self.settings.lr)], desc="decay")
+            losses, mix = self._evaluate(domain)
+            out.append(self._finish(
+                p, D=base, Dp=self.trainer.tokens - base, parent=self.ckpt_id(step),
+                losses=losses, mix=mix, train_loss=loss, tokens=self.trainer.tokens - base,
+                seconds=self.trainer.train_seconds - s0, t0=t0,
+                epochs=self.trainer.data.epochs()))
+            self.trainer.load_state_dict(snap)
+        return out
+
+    # -- the whole spec ---------------------------------------------------------------
+    def _branches(self, store: RunStore, step: int, pending: list[rec.Point]) -> None:
+        main = self.trainer.snapshot()
+        mix_data = self.trainer.data
+        groups = [("cooldown", None)] + [("specialize", d) for d in self.record_domains]
+        for kind, domain in groups:
+            pts = [p for p in pending if p.kind == kind and (domain is None or p.domain == domain)]
+            if not pts:
+                continue
+            try:
+                runs = self.cooldown(step, pts) if domain is None else \
+                    self.specialize(step, domain, pts)
+            except Diverged as e:
+                done = self.ctx.done
+                runs = self._failed([p for p in pts if p.run_id not in done], str(e),
+                                    self.ckpt_id(step))
+            rec.add_once(store, runs, self.ctx)
+            self.trainer.data = mix_data
+            self.trainer.load_state_dict(main)
+
+    def execute(self) -> list[rec.Run]:
+        with RunStore(self.opts.store) as store:
+            steps = self._plan(store)
+            for i, step in enumerate(steps):
+                pts = self.points(step)
+                pending = [p for p in pts if p.run_id not in store.existing_ids([p.run_id])]
+                self.ctx.done.update(p.run_id for p in pts if p not in pending)
+                if not pending:
+                    continue
+                try:
+                    self.reach(store, step)
+                except Diverged as e:
+                    later = [q for s in steps[i:] for q in self.points(s)]
+                    rec.add_once(store, self._failed(later, str(e), None), self.ctx)
+                    break
+                self._branches(store, step, pending)
+            ids = [p.run_id for s in steps for p in self.points(s)]
+            return [store.get(r) for r in ids]
+
+    def _plan(self, store: RunStore) -> list[int]:
+        if not self.spec.checkpoint:
+            return _steps(self.spec, self.tps)
+        found = [c for c in store.checkpoints() if c.ckpt_id == self.spec.checkpoint]
+        if not found or not Path(found[0].path).exists():
+            raise BayeslawError(f"checkpoint {self.spec.checkpoint} is not in the store "
+                                "(or its file is gone); see bayeslaw train --list-checkpoints")
+        c = found[0]
+        if c.config.get("stream_key") != self.key:
+            raise BayeslawError(f"checkpoint {c.ckpt_id} was made with other settings, model "
+                                "or seed than this spec; use the same ones")
+        return [c.config["step"]]
+
+
+def execute(spec: RunSpec, settings: TrainSettings, opts: Options) -> list[rec.Run]:
+    """Run ``spec`` to completion (resuming what exists); returns all its records."""
+    return SpecRun(spec, settings, opts).execute()
