@@ -141,6 +141,8 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
             if nxt is None:
                 break
             camp.execute(nxt)
+            if len(camp.runs) < args.initial:  # too few runs to fit the law yet
+                continue
         draws, noise = fitter(camp.runs, i)
         regret = scorer(draws)
         trace.append((camp.spent, regret, len(camp.runs)))
