@@ -30,6 +30,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import numpy as np  # noqa: E402
 
 from bayeslaw.draws import Draws  # noqa: E402
+from bayeslaw.plan import decision_losses  # noqa: E402
 from bayeslaw.runs.store import Checkpoint  # noqa: E402
 from bayeslaw.simulate import Truth, simulate  # noqa: E402
 from bayeslaw.suggest import Settings, suggest  # noqa: E402
@@ -39,7 +40,7 @@ from bayeslaw.suggest.candidates import (  # noqa: E402
     batch_cost,
     enumerate_candidates,
 )
-from bayeslaw.suggest.decisions import bayes_decision, decisions_at, mean_domain_loss  # noqa: E402
+from bayeslaw.suggest.decisions import bayes_decision, decisions_at  # noqa: E402
 from bayeslaw.suggest.loop import initial_design, run_key  # noqa: E402
 
 BASE = dict(E=1.5, A=30.0, alpha=0.3, B=60.0, beta=0.3, G=0.5, S=2e6, gamma=0.5)
@@ -80,8 +81,8 @@ class Scorer:
     def __call__(self, draws: Draws) -> float:
         dec = decisions_at(draws, self.budget, self.k)
         m = bayes_decision(dec)
-        L = mean_domain_loss(self.truth.draws, dec.params[m:m + 1], dec.pretrain_tokens[m:m + 1],
-                             dec.specialize_tokens[m:m + 1])
+        L = decision_losses(self.truth.draws, (dec.params[m:m + 1], dec.pretrain_tokens[m:m + 1],
+                            dec.specialize_tokens[m:m + 1]), self.k)
         return float(L[0, 0] / self.best - 1.0)
 
 
@@ -140,6 +141,8 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
             if nxt is None:
                 break
             camp.execute(nxt)
+            if len(camp.runs) < args.initial:  # too few runs to fit the law yet
+                continue
         draws, noise = fitter(camp.runs, i)
         regret = scorer(draws)
         trace.append((camp.spent, regret, len(camp.runs)))

@@ -43,26 +43,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import gammaln
 
 from bayeslaw.draws import Draws
 from bayeslaw.suggest.candidates import Candidate
 from bayeslaw.suggest.decisions import Decisions
 
 
-def log_lik(y, mu, sigma, nu):
-    """Student-t log density of log loss ``y`` around ``mu`` (temporary local helper).
+def log_lik(y, mu, sigma, nu) -> np.ndarray:
+    """The fit's Student-t likelihood of log loss (:func:`bayeslaw.fit.likelihood.log_lik`)."""
+    from bayeslaw.fit.likelihood import log_lik as fit_log_lik
 
-    ``log p = lgamma((nu+1)/2) - lgamma(nu/2) - log(sqrt(nu pi) sigma)
-    - (nu+1)/2 log(1 + z^2 / nu)``, ``z = (y - mu) / sigma``.
-    """
-    z = (y - mu) / sigma
-    return log_norm(sigma, nu) - (nu + 1) / 2 * np.log1p(z * z / nu)
-
-
-def log_norm(sigma, nu):
-    """The normalizing constant of :func:`log_lik` (depends on the draw only)."""
-    return gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * np.pi) - np.log(sigma)
+    return np.asarray(fit_log_lik(y, mu, sigma, nu))
 
 
 def predicted_log_loss(draws: Draws, candidates: list[Candidate]) -> np.ndarray:
@@ -147,11 +138,10 @@ def values(worlds: Worlds, dec: Decisions, mu: np.ndarray, sigma: np.ndarray, nu
     now = world_regret(worlds.log_w, worlds.truth, dec)               # (J,)
     C = mu.shape[1]
     out = np.empty(C)
-    base = worlds.log_w + log_norm(sigma, nu)[None]                  # (J, S)
     for a in range(0, C, chunk):
         b = min(a + chunk, C)
-        z = (worlds.Y[:, a:b].T[:, :, None] - mu[:, a:b].T[:, None, :]) / sigma
-        ll = -(nu + 1) / 2 * np.log1p(z * z / nu)                      # (c, J, S)
-        after = world_regret(base[None] + ll, worlds.truth, dec)
+        ll = log_lik(worlds.Y[:, a:b].T[:, :, None], mu[:, a:b].T[:, None, :],
+                     sigma[None, None], nu[None, None])                  # (c, J, S)
+        after = world_regret(worlds.log_w[None] + ll, worlds.truth, dec)
         out[a:b] = (now[None] - after).mean(axis=1)
     return out

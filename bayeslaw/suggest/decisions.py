@@ -8,7 +8,8 @@ decision m has the mean domain loss
 
     L[s, m] = (1 / n_dom) sum_j L_{theta_s, j}(N_m, D_m, D'_m)
 
-and the draw's own best loss is L*_s = min_m L[s, m]. The expected regret of the
+(:func:`bayeslaw.plan.decision_losses`) and the draw's own best loss is
+L*_s = min_m L[s, m]. The expected regret of the
 Bayes decision under weights w is
 
     R(w) = min_m sum_s w_s L[s, m]  -  sum_s w_s L*_s,
@@ -54,27 +55,13 @@ def decision_grid(budget: float, k: int, *, n_params: int = 48, n_shares: int = 
     return N, p * T, (1.0 - p) * T / k
 
 
-def mean_domain_loss(draws: Draws, N, D, D_prime, domains: Sequence[str] | None = None):
-    """``(S, M)`` mean over ``domains`` of the law's loss at M points under each draw."""
-    from bayeslaw import _jax
-
-    _jax.setup()
-    import jax.numpy as jnp
-
-    doms = list(domains) if domains else list(draws.domains)
-    total = 0.0
-    for dom in doms:
-        theta = {k: jnp.asarray(v)[:, None] for k, v in draws.for_domain(dom).items()}
-        total = total + draws.law.loss(theta, jnp.asarray(N)[None], jnp.asarray(D)[None],
-                                       jnp.asarray(D_prime)[None])
-    return np.asarray(total) / len(doms)
-
-
 def decisions_at(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
                  prune: bool = True, **grid) -> Decisions:
     """The decision set at ``budget`` under ``draws`` (see the module docstring)."""
+    from bayeslaw.plan import decision_losses
+
     N, D, Dp = decision_grid(budget, k, **grid)
-    loss = mean_domain_loss(draws, N, D, Dp, domains)
+    loss = decision_losses(draws, (N, D, Dp), k, domains=domains)
     best = loss.min(axis=1)
     keep = np.unique(loss.argmin(axis=1)) if prune else np.arange(loss.shape[1])
     keep = np.union1d(keep, [loss.mean(axis=0).argmin()])
