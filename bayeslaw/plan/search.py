@@ -50,7 +50,7 @@ class PerDrawOptimum:
     domains: tuple[str, ...]
 
 
-def _bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
+def bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
     import jax.numpy as jnp
 
     f = lambda x: jnp.asarray(x, dtype=jnp.float64)  # noqa: E731
@@ -61,7 +61,7 @@ def _bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
         f(np.full(B, sp.u_hi)), f(np.zeros(B) if u0 is None else u0), f(np.full(B, s0)))
 
 
-def _config(sp: SearchSpace, quantile: float | None, free_u: bool) -> kernel.Config:
+def config(sp: SearchSpace, quantile: float | None, free_u: bool) -> kernel.Config:
     free_s = sp.share is None and sp.fixed_pretrain is None
     return kernel.Config(free_u=free_u, free_s=free_s,
                          fixed_pretrain=sp.fixed_pretrain is not None, quantile=quantile)
@@ -72,8 +72,8 @@ def _solve_sizes(law, theta, k, kd, sp, quantile, u0) -> Allocation:
     import jax.numpy as jnp
 
     B = next(iter(theta.values())).shape[0]
-    cfg = _config(sp, quantile, free_u=u0 is None)
-    b = _bounds(sp, B, u0)
+    cfg = config(sp, quantile, free_u=u0 is None)
+    b = bounds(sp, B, u0)
     th = {p: jnp.asarray(v) for p, v in theta.items()}
     w = jnp.full((B, kd), 1.0 / k if kd == 1 else 1.0 / kd)
     rounds = 1 if kd == 1 else HETERO_ROUNDS
@@ -82,8 +82,13 @@ def _solve_sizes(law, theta, k, kd, sp, quantile, u0) -> Allocation:
         if kd > 1:
             N, D, rest = kernel.trunk(cfg, b, u, s)
             w = kernel.allocate(law, th, N, D, rest, b.specialize_cap)
+    return allocation(law, cfg, b, th, w, u, s)
+
+
+def allocation(law, cfg: kernel.Config, b: kernel.Bounds, theta, w, u, s) -> Allocation:
+    """The allocation and its aggregate loss at (u, s) for each of B searchers."""
     N, D, Dp = kernel.tokens(cfg, b, u, s, w)
-    value = kernel.objective(law, cfg, b, th, w, u[:, None], s[:, None])[:, 0, 0]
+    value = kernel.objective(law, cfg, b, theta, w, u[:, None], s[:, None])[:, 0, 0]
     return Allocation(np.asarray(N), np.asarray(D), np.asarray(Dp), np.asarray(value))
 
 

@@ -41,7 +41,7 @@ def test_plan_from_fitted_posterior_has_small_true_regret_and_covers_truth(seed)
 
     runs = simulate(seed)
     budget = 20 * max(run_flops(r.params, r.pretrain_tokens, r.specialize_tokens) for r in runs)
-    post = fit(runs, law="domain_gap", chains=2, warmup=400, samples=400, seed=seed)
+    post = fit(runs, law="domain_gap", chains=2, warmup=250, samples=300, seed=seed)
     p = plan(post.draws, budget, K)
     truth = Draws.point("domain_gap", TRUE)
     best = optimal_per_draw(truth, budget, K)
