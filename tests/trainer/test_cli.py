@@ -86,8 +86,6 @@ block_size = 32
 warmup_steps = 3
 eval_tokens = 2048
 mixture = ["foldoc", "python"]
-[fit]
-law = "domain_gap"
 """)
     return path
 
