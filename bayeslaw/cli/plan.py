@@ -56,7 +56,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
-    draws = Posterior.load(args.posterior).draws
+    posterior = Posterior.load(args.posterior)
+    posterior.check_budget(args.budget)
+    draws = posterior.draws
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
     doc = result.to_dict()

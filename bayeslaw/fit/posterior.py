@@ -98,6 +98,21 @@ class Posterior:
         """Write the posterior as a netCDF file (h5netcdf)."""
         self.idata.to_netcdf(str(path), engine="h5netcdf")
 
+    def run_flops(self) -> np.ndarray:
+        """6 N (D + D') of each run the posterior was fitted to (from its constant data)."""
+        data = self.idata.constant_data
+        return 6.0 * np.asarray(data["N"]) * (np.asarray(data["D"]) + np.asarray(data["D_prime"]))
+
+    def check_budget(self, budget: float) -> None:
+        """A clear error for a budget below the smallest fitted run: planning there would
+        extrapolate the law downwards, where it was never measured."""
+        smallest = float(self.run_flops().min())
+        if not budget >= smallest:
+            raise BayeslawError(
+                f"budget {budget:.3g} FLOPs is below the smallest run the posterior was fitted "
+                f"to ({smallest:.3g} FLOPs); pass a budget of at least that (usually well "
+                "beyond the largest run)")
+
     @classmethod
     def load(cls, path: str | os.PathLike) -> Posterior:
         """Read a file written by :meth:`save`; anything else is a BayeslawError."""

@@ -35,6 +35,9 @@ def posterior(monkeypatch):
         def load(cls, path):
             return cls(files[path])
 
+        def check_budget(self, budget):  # the real check is tested with a real file below
+            pass
+
     monkeypatch.setitem(sys.modules, "bayeslaw.fit", types.SimpleNamespace(Posterior=Posterior))
 
 
@@ -92,3 +95,5 @@ def test_plan_from_a_real_lbfgs_posterior_file(tmp_path, capsys):
     assert doc["n_draws"] == 1 and doc["expected_regret"] < 1e-10
     assert abs(6 * r["params"] * (r["pretrain_tokens"] + 4 * r["specialize_tokens"]) / 1e18
                - 1) < 1e-9
+    assert main(["plan", "--posterior", str(path), "--budget", "1e6", "--domains", "4"]) == 2
+    assert "below the smallest run" in capsys.readouterr().err
