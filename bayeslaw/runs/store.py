@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,18 @@ class Checkpoint:
     config: dict[str, Any] | None = None
 
 
+def _retry(fn, timeout: float):
+    """``fn()``, retried while SQLite says the database is locked, for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def resolve_path(path: str | os.PathLike | None = None) -> Path:
     """``path``, else ``$BAYESLAW_STORE``, else ``./bayeslaw.db``."""
     return Path(path or os.environ.get("BAYESLAW_STORE") or DEFAULT_PATH)
@@ -114,9 +127,12 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
+        # Switching to WAL and creating the schema can meet "database is locked" without
+        # SQLite's busy handler being consulted (two processes creating one store at
+        # once), so both are retried until ``timeout``.
+        _retry(lambda: self._conn.execute("PRAGMA journal_mode=WAL"), timeout)
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        _retry(self._migrate, timeout)
 
     def _migrate(self) -> None:
         self._conn.execute("BEGIN IMMEDIATE")

@@ -68,9 +68,8 @@ def test_two_processes_import_concurrently(tmp_path):
     files = [_csv(tmp_path / "a.csv", 3000), _csv(tmp_path / "b.csv", 3000, start=3000)]
     procs = [subprocess.Popen([sys.executable, "-m", "bayeslaw", "runs", "import", str(f),
                                "--store", db], stderr=subprocess.PIPE, text=True) for f in files]
-    for p in procs:
-        _, err = p.communicate(timeout=120)
-        assert p.returncode == 0, err
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
     records = json.loads(bayeslaw("runs", "list", "--store", db, "--json").stdout)
     assert len(records) == 6000 and len({r["run_id"] for r in records}) == 6000
     assert sorted(r["params"] for r in records) == [10**5 + i for i in range(6000)]
