@@ -27,19 +27,23 @@ def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: float,
-               say: Callable[[str], None]) -> tuple[str, list[dict] | None]:
-    """The law with the best PSIS-LOO among ``laws`` and the comparison rows."""
-    if len(laws) == 1:
-        return laws[0], None
-    from bayeslaw.fit.comparison import compare
+               say: Callable[[str], None]) -> tuple[Any, list[dict] | None]:
+    """The posterior of the law with the best PSIS-LOO among ``laws`` (fitted to all
+    the runs) and the comparison rows (None for a single law)."""
+    from bayeslaw.fit import fit
+    from bayeslaw.fit.comparison import compare_fits
 
+    if len(laws) == 1:
+        say(f"fitting {laws[0]} to {len(runs)} runs")
+        return fit(runs, laws[0], progress=True, **settings), None
     say(f"comparing laws {', '.join(laws)} (PSIS-LOO and held-out extrapolation)")
-    rows = compare(runs, laws, holdout=holdout, **settings)
+    rows, posteriors = compare_fits(runs, laws, holdout=holdout, **settings)
     for r in rows:
         say(f"  {r['law']:<20} elpd_loo {r['elpd_loo']:8.1f} ± {r['se']:.1f}   "
             f"held-out error {r.get('holdout_rel_error', float('nan')):.4f}   "
             f"90% coverage {r.get('holdout_coverage90', float('nan')):.2f}")
-    return rows[0]["law"], rows
+    say(f"best law by PSIS-LOO: {rows[0]['law']}")
+    return posteriors[rows[0]["law"]], rows
 
 
 def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
@@ -49,7 +53,6 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     Writes ``posterior.nc``, ``comparison.json``, ``plan.json``, ``suggestions.json``
     and the report into ``out_dir``; returns a summary with their paths.
     """
-    from bayeslaw.fit import fit
     from bayeslaw.report.api import posterior_provenance, write_report
     from bayeslaw.report.build import build_report
     from bayeslaw.report.compare import table_from_compare
@@ -63,11 +66,10 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
         raise BayeslawError(f"no completed runs in {store_path}; the [train] step made none")
     fit_table = dict(tables.get("fit", {}))
     settings = _fit_settings(fit_table)
-    law, rows = choose_law(runs, list(fit_table.get("laws", ["domain_gap"])), settings,
-                           float(fit_table.get("holdout", 0.2)), say)
+    post, rows = choose_law(runs, list(fit_table.get("laws", ["domain_gap"])), settings,
+                            float(fit_table.get("holdout", 0.2)), say)
+    law = post.law.name
     (out_dir / "comparison.json").write_text(json.dumps(rows or [], indent=2))
-    say(f"fitting {law} to {len(runs)} runs")
-    post = fit(runs, law, progress=True, **settings)
     post.save(out_dir / "posterior.nc")
     plan_table, suggest_table = tables.get("plan", {}), tables.get("suggest", {})
     largest = max(r.flops for r in runs)

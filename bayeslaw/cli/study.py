@@ -66,16 +66,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _import(study, store_path: str) -> int:
-    """Import the study's ``[import] files`` (runs already in the store are kept)."""
-    from bayeslaw.cli.common import open_store
+    """Import the study's ``[import] files``; runs already in the store are kept, so a
+    re-run imports nothing new. An invalid record stops the study (as `runs import`)."""
+    from bayeslaw.errors import BayeslawError
     from bayeslaw.runs.io import read_runs
+    from bayeslaw.runs.store import RunStore
 
     n = 0
-    for name in study.tables.get("import", {}).get("files", []):
-        parsed = read_runs(study.path.parent / name)
-        with open_store(argparse.Namespace(store=store_path)) as store:
+    with RunStore(store_path) as store:
+        for name in study.tables.get("import", {}).get("files", []):
+            parsed = read_runs(study.path.parent / name)
+            if parsed.rejected:
+                bad = parsed.rejected[0]
+                raise BayeslawError(f"study {study.name}: {name}:{bad.line}: {bad.reason} "
+                                    f"({len(parsed.rejected)} invalid record(s))")
             have = store.existing_ids(r.run_id for r in parsed.runs)
             new = [r for r in parsed.runs if r.run_id not in have]
             n += store.add(new) if new else 0
-        log(f"study {study.name}: imported {len(new)} run(s) from {name}")
+            log(f"study {study.name}: imported {len(new)} run(s) from {name}")
     return n

@@ -52,19 +52,25 @@ def extrapolation(post, test: Sequence, seed: int = 0) -> dict[str, float]:
             "holdout_coverage90": float(np.mean(inside))}
 
 
-def compare(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: float = 0.2,
-            chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
-            priors=None) -> list[dict]:
+def compare(runs: Sequence, laws: Sequence[str], **kw) -> list[dict]:
     """One row per law, best PSIS-LOO first (see the module docstring for the columns)."""
+    return compare_fits(runs, laws, **kw)[0]
+
+
+def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: float = 0.2,
+                 chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
+                 priors=None) -> tuple[list[dict], dict]:
+    """:func:`compare`'s rows and each law's posterior fitted to all the runs, so a
+    caller that goes on with the best law need not fit it again."""
     from bayeslaw.fit.bayes import fit
 
     runs = [r for r in runs if r.status == "completed" and (not domains or r.domain in domains)]
     train, test = split_by_compute(runs, holdout)
     kw = dict(domains=domains, chains=chains, warmup=warmup, samples=samples, seed=seed,
               priors=priors)
-    rows, idatas = {}, {}
+    rows, idatas, posts = {}, {}, {}
     for name in laws:
-        post = fit(runs, name, **kw)
+        post = posts[name] = fit(runs, name, **kw)
         idatas[name] = post.idata
         loo = _loo(post.idata)
         rows[name] = {"law": name, "elpd_loo": float(loo.elpd_loo), "se": float(loo.se),
@@ -79,4 +85,4 @@ def compare(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: float
     for name, row in rows.items():
         row["elpd_diff"] = float(table.loc[name, "elpd_diff"]) if table is not None else 0.0
         row["weight"] = float(table.loc[name, "weight"]) if table is not None else 1.0
-    return sorted(rows.values(), key=lambda r: -r["elpd_loo"])
+    return sorted(rows.values(), key=lambda r: -r["elpd_loo"]), posts
