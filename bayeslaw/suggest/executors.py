@@ -41,12 +41,15 @@ def simulator_executor(truth: Truth, *, seed: int = 0):
     return execute
 
 
-def trainer_executor(*, seed: int = 0, python: str | None = None):
+def trainer_executor(*, seed: int = 0, python: str | None = None,
+                     settings: dict | None = None):
     """Run specs with the bundled trainer: ``bayeslaw train --specs FILE --store DB``.
 
     The trainer records each finished run (and its checkpoints) in the store itself;
     it runs in a subprocess so that torch stays out of the loop's process. A spec
-    without a ``seed`` gets ``seed``.
+    without a ``seed`` gets ``seed``; ``settings`` (a dict of
+    :class:`trainer.spec.TrainSettings` fields) are passed with ``--settings`` so the
+    loop trains exactly like the runs it started from.
     """
     import json
     import subprocess
@@ -55,13 +58,19 @@ def trainer_executor(*, seed: int = 0, python: str | None = None):
 
     from bayeslaw.errors import BayeslawError
 
-    def execute(specs: Sequence[dict], store: RunStore) -> None:
+    def _json(obj) -> str:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump([{**s, "seed": s.get("seed", seed)} for s in specs], f)
-        cmd = [python or sys.executable, "-m", "bayeslaw", "train", "--specs", f.name,
-               "--store", str(store.path)]
+            json.dump(obj, f)
+        return f.name
+
+    def execute(specs: Sequence[dict], store: RunStore) -> None:
+        path = _json([{**s, "seed": s.get("seed", seed)} for s in specs])
+        cmd = [python or sys.executable, "-m", "bayeslaw", "train", "--specs", path,
+               "--store", str(store.path), "--no-progress"]
+        if settings:
+            cmd += ["--settings", _json(settings)]
         if subprocess.run(cmd).returncode != 0:
-            raise BayeslawError(f"the trainer failed on {f.name} (command: {' '.join(cmd)}); "
+            raise BayeslawError(f"the trainer failed on {path} (command: {' '.join(cmd)}); "
                                 "fix it and run the loop again: it resumes")
 
     return execute

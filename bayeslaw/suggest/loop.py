@@ -77,15 +77,17 @@ def todo(pending: Sequence[dict], done: Iterable[tuple]) -> list[dict]:
 
 
 def initial_design(menu: Menu, n: int, *, max_run_flops: float | None,
-                   seed: int = 0) -> list[dict]:
-    """A seed design of ``n`` runs: random picks among the cheaper half of the menu."""
+                   seed: int = 0, run_seed: int = 0) -> list[dict]:
+    """A seed design of ``n`` runs: random picks (``seed``) among the cheaper half of the
+    menu, to be trained with seed ``run_seed``."""
     cands = sorted(enumerate_candidates(menu, max_run_flops=max_run_flops),
                    key=lambda c: (c.full_flops, c.key))
     pool = cands[: max(n, len(cands) // 2)]
     rng = np.random.default_rng(seed)
     picked = [pool[i] for i in sorted(rng.choice(len(pool), min(n, len(pool)), replace=False))]
     cost = batch_cost(picked)
-    return [to_spec(c, cost_flops=cost / len(picked), score=0.0, seed=seed) for c in picked]
+    return [to_spec(c, cost_flops=cost / len(picked), score=0.0, seed=run_seed)
+            for c in picked]
 
 
 # -- the side-effecting driver ---------------------------------------------------------------
@@ -133,7 +135,7 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
             specs, regret, reason = [], float("nan"), early
         elif not runs:
             specs = initial_design(menu, cfg.initial, max_run_flops=settings.max_run_flops,
-                                   seed=seed)
+                                   seed=seed, run_seed=settings.run_seed)
             regret, reason = float("nan"), None
         else:
             draws, noise = fitter(runs)

@@ -42,7 +42,9 @@ class Settings:
     ``campaign_flops``: what the batch may spend in all; ``n_worlds``: fantasies;
     ``max_draws``: posterior draws used (a random subset if there are more);
     ``grid``: (model sizes, pretraining shares) of the decision grid (its cost is
-    linear in their product).
+    linear in their product); ``run_seed``: the training seed written into the specs
+    (the seed of the existing runs, so that a suggested specialization can branch from
+    their checkpoints; the ``seed`` of :func:`suggest` only drives its own sampling).
     """
 
     budget: float
@@ -53,6 +55,7 @@ class Settings:
     n_worlds: int = 256
     max_draws: int = 600
     grid: tuple[int, int] = (32, 26)
+    run_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     sigma = np.broadcast_to(noise["sigma"], (draws.n_draws,)).astype(float)
     nu = np.broadcast_to(noise.get("nu", 1e6), (draws.n_draws,)).astype(float)
     picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
-    specs = [to_spec(cands[i], cost_flops=c, score=s, seed=seed) for i, c, s in picks]
+    specs = [to_spec(cands[i], cost_flops=c, score=s, seed=settings.run_seed)
+             for i, c, s in picks]
     now = expected_regret(dec)
     return Suggestion(specs, now, max(now - gain, 0.0))
