@@ -57,6 +57,20 @@ def _list(v: Any) -> list:
     return list(v) if isinstance(v, list | tuple) else [v]
 
 
+def grid_specs(grid: dict[str, Any], where: str = "[train]") -> list[RunSpec]:
+    """The specs of a grid table: every (seed, N, D) with its checkpoints, D' values and
+    domains (see the module docstring for the keys)."""
+    for key in ("params", "pretrain_tokens"):
+        if key not in grid:
+            raise BayeslawError(f"{where} needs {key}")
+    return [RunSpec.from_dict({
+        "params": n, "pretrain_tokens": d, "seed": s, "checkpoints": grid.get("checkpoints", 1),
+        "specialize_tokens": _list(grid.get("specialize_tokens", [])),
+        "domains": _list(grid.get("domains", []))})
+        for s, n, d in itertools.product(_list(grid.get("seeds", [0])), _list(grid["params"]),
+                                         _list(grid["pretrain_tokens"]))]
+
+
 def load(path: str | Path) -> Study:
     path = Path(path)
     try:
@@ -72,15 +86,7 @@ def load(path: str | Path) -> Study:
     if unknown:
         raise BayeslawError(f"study {path}: unknown [train] key(s) {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(GRID_KEYS))}")
-    for key in ("params", "pretrain_tokens"):
-        if key not in grid:
-            raise BayeslawError(f"study {path}: [train] needs {key}")
-    specs = [RunSpec.from_dict({
-        "params": n, "pretrain_tokens": d, "seed": s, "checkpoints": grid.get("checkpoints", 1),
-        "specialize_tokens": _list(grid.get("specialize_tokens", [])),
-        "domains": _list(grid.get("domains", []))})
-        for s, n, d in itertools.product(_list(grid.get("seeds", [0])), _list(grid["params"]),
-                                         _list(grid["pretrain_tokens"]))]
+    specs = grid_specs(grid, f"study {path}: [train]")
     return Study(
         name=meta.get("name", path.stem), path=path,
         store=path.parent / meta.get("store", f"{path.stem}.db"), specs=specs,

@@ -26,6 +26,14 @@ def _loo(idata):
         return az.loo(idata, pointwise=True)
 
 
+def loo_row(post) -> dict:
+    """``{"law", "elpd_loo", "se", "p_loo", "pareto_k_bad"}`` of a fitted posterior."""
+    loo = _loo(post.idata)
+    return {"law": post.law.name, "elpd_loo": float(loo.elpd_loo), "se": float(loo.se),
+            "p_loo": float(loo.p_loo),
+            "pareto_k_bad": int((loo.pareto_k.values > getattr(loo, "good_k", 0.7)).sum())}
+
+
 def split_by_compute(runs: Sequence, holdout: float) -> tuple[list, list]:
     """(smaller-compute runs, largest-compute runs); ``holdout`` in (0, 1)."""
     if not 0 < holdout < 1:
@@ -72,12 +80,7 @@ def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: 
     for name in laws:
         post = posts[name] = fit(runs, name, **kw)
         idatas[name] = post.idata
-        loo = _loo(post.idata)
-        rows[name] = {"law": name, "elpd_loo": float(loo.elpd_loo), "se": float(loo.se),
-                      "p_loo": float(loo.p_loo),
-                      "pareto_k_bad": int((loo.pareto_k.values > getattr(loo, "good_k", 0.7))
-                                          .sum()),
-                      "divergences": post.diagnostics().divergences,
+        rows[name] = {**loo_row(post), "divergences": post.diagnostics().divergences,
                       **extrapolation(fit(train, name, **kw), test, seed)}
     with warnings.catch_warnings():  # high Pareto k is reported in the table instead
         warnings.simplefilter("ignore", UserWarning)
