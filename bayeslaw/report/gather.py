@@ -104,14 +104,22 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
                   k: int | None = None, domains: Sequence[str] | None = None,
                   comparison: Mapping | None = None, n_suggest: int = 0,
                   checkpoints: Iterable = (), provenance: Mapping | None = None,
-                  seed: int = 0, progress: Callable[[str], None] | None = None) -> ReportInputs:
+                  seed: int = 0, progress: Callable[[str], None] | None = None,
+                  max_draws: int | None = None) -> ReportInputs:
     """Everything the report shows about ``posterior`` (a fitted ``Posterior``).
 
     ``budget`` defaults to 10x the largest run, ``k`` to the number of ``domains``
     (default: all of the posterior's), ``n_suggest`` = 0 skips the suggestions.
+    ``max_draws`` thins the draws evenly (every chain alike) before the planner, the
+    frontier and the figures use them: with many heterogeneous domains the planner's
+    cost grows with draws x domains, and 500 draws already give stable quantiles.
     """
     say = progress or (lambda _: None)
     draws, noise = posterior.draws, getattr(posterior, "noise", None)
+    if max_draws is not None and draws.n_draws > max_draws:
+        idx = np.linspace(0, draws.n_draws - 1, max_draws).round().astype(int)
+        draws = draws.subset(idx)
+        noise = None if noise is None else {k: np.asarray(v)[idx] for k, v in noise.items()}
     used = runs_of(posterior, runs)
     if not used:
         raise BayeslawError("none of the posterior's runs is in the store; pass the --store "

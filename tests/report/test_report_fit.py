@@ -116,3 +116,19 @@ def test_a_netcdf_that_is_not_a_posterior(tmp_path, capsys):
     code = main(["report", "--posterior", str(path), "--out", str(tmp_path / "r.html")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "not a bayeslaw posterior file" in err
+
+
+def test_max_draws_thins_draws_and_noise_alike(fitted):
+    from bayeslaw.fit.posterior import Posterior
+    from bayeslaw.report.gather import report_inputs
+
+    tmp, runs = fitted
+    post = Posterior.load(tmp / "post.nc")
+    full = report_inputs(post, runs, budget=1e20, k=2)
+    thin = report_inputs(post, runs, budget=1e20, k=2, max_draws=30)
+    assert full.draws.n_draws == 100 and thin.draws.n_draws == 30
+    assert len(thin.noise["sigma"]) == 30
+    # evenly spaced: the first and last draws are kept, in order
+    np.testing.assert_array_equal(thin.draws.params["alpha"][[0, -1]],
+                                  full.draws.params["alpha"][[0, -1]])
+    assert thin.plan is not None and thin.plan["recommended"]["params"] > 0
