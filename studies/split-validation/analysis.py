@@ -128,7 +128,7 @@ def _arms(ctx: Context, budget: float, law: str):
     from bayeslaw.validate import make_arms
 
     post = _posterior(ctx, law)
-    p = plan(post.draws, budget, len(ctx.domains), domains=ctx.domains,
+    p = plan(thin(post.draws), budget, len(ctx.domains), domains=ctx.domains,
              constraints=Constraints(model_sizes=model_sizes(ctx)))
     rec = p.recommended
     dp = rec.specialize_tokens

@@ -104,11 +104,12 @@ def export(ctx: Context, store: str) -> None:
 
 
 def grid(ctx: Context, table: str):
+    """The specs of a grid table, or of every table of an array of tables."""
     from trainer.study import grid_specs
 
-    g = dict(ctx.cfg[table])
-    g.setdefault("domains", ctx.domains)
-    return grid_specs(g, f"[{table}]")
+    tables = ctx.cfg[table] if isinstance(ctx.cfg[table], list) else [ctx.cfg[table]]
+    return [s for t in tables
+            for s in grid_specs({"domains": ctx.domains, **t}, f"[{table}]")]
 
 
 def sweep(ctx: Context) -> None:

@@ -49,20 +49,25 @@ def decision_table(dec: dict):
 def extrapolation_table(fit: dict):
     from bayeslaw.report.model import Table
 
+    largest = fit["largest_fitted_flops"]
     rows = []
-    ratio = (fit["smallest_holdout_flops"] or float("nan")) / fit["largest_fitted_flops"]
     for law, row in sorted(fit["laws"].items(), key=lambda kv: -kv[1]["elpd_loo"]):
-        s = row["extrapolation"]
-        rows.append([law, row["elpd_loo"], row["se"], s["n"], s["mean_abs_rel_error"],
-                     s["mean_rel_error"], s["coverage90"], row["r_hat_max"], row["divergences"]])
-    return Table(["law", "elpd_loo (sweep)", "se", "held-out runs", "mean |rel. error|",
-                  "mean rel. error (bias)", "90% coverage", "max R-hat", "divergences"], rows,
-                 f"Fitted to {fit['n_runs']} sweep runs (N up to {max(fit['fitted_params']):,}, "
-                 f"compute up to {fit['largest_fitted_flops']:.3g} FLOPs); predicted "
-                 f"{fit['n_holdout']} held-out runs at N = "
-                 f"{', '.join(f'{n:,}' for n in fit['holdout_params'])}, compute "
-                 f">= {fit['smallest_holdout_flops'] or float('nan'):.3g} FLOPs "
-                 f"({ratio:.1f}x the largest fitted run).")
+        for N in fit["holdout_params"]:
+            held = [h for h in row["holdout"] if h["params"] == N]
+            e = np.array([h["rel_error"] for h in held])
+            ratio = [min(h["flops"] for h in held) / largest, max(h["flops"] for h in held)
+                     / largest]
+            rows.append([law, row["elpd_loo"], row["se"], N, f"{ratio[0]:.1f}-{ratio[1]:.1f}x",
+                         len(held), float(np.abs(e).mean()), float(e.mean()),
+                         float(np.mean([h["inside90"] for h in held])), row["r_hat_max"],
+                         row["divergences"]])
+    return Table(["law", "elpd_loo (fit runs)", "se", "held-out N", "compute vs largest fitted",
+                  "runs", "mean |rel. error|", "mean rel. error (bias)", "90% coverage",
+                  "max R-hat", "divergences"], rows,
+                 f"Fitted to {fit['n_runs']} runs (N = "
+                 f"{', '.join(f'{n:,}' for n in fit['fitted_params'])}; compute up to "
+                 f"{largest:.3g} FLOPs); each held-out size predicted from that fit. A "
+                 "positive error means the law predicted a higher loss than was measured.")
 
 
 def active_table(act: dict):
