@@ -15,6 +15,9 @@ LOSS_Q = {"q05": 5, "q25": 25, "q50": 50, "q75": 75, "q95": 95}
 CURVE_Q = {"q05": 5, "q50": 50, "q95": 95}
 
 
+MAX_LOG_LOSS = 700.0  # log of the largest loss a predictive draw reports
+
+
 def _domain(posterior, domain: str | None) -> str:
     if domain is not None:
         posterior.draws.domain_index(domain)  # raises with the list of domains
@@ -47,7 +50,11 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     log_mu = posterior.law.log_loss(theta, N, D, D_prime)
     sigma, nu = (jnp.asarray(posterior.noise[k])[(slice(None), *extra)] for k in ("sigma", "nu"))
     y = sample_obs(jax.random.PRNGKey(seed), log_mu, sigma, nu)
-    return np.exp(np.asarray(log_mu)), np.exp(np.asarray(y))
+    # A Student-t draw with a small nu can lie beyond exp's float64 range (|log L| > 709):
+    # such a draw is an astronomically large (or small) loss, kept finite and positive
+    # (within e^+-700) so that quantiles and means stay defined; the bulk is unchanged.
+    y = np.clip(np.asarray(y), -MAX_LOG_LOSS, MAX_LOG_LOSS)
+    return np.exp(np.asarray(log_mu)), np.exp(y)
 
 
 def predict(posterior, N, D, D_prime=0, domain: str | None = None, *, seed: int = 0) -> dict:

@@ -62,7 +62,8 @@ def predictive(mu: np.ndarray, noise: Mapping[str, np.ndarray] | None,
     sigma = np.asarray(noise["sigma"], dtype=float)[:, None]
     nu = np.asarray(noise.get("nu", np.full(len(sigma), np.inf)), dtype=float)[:, None]
     t = rng.standard_t(np.broadcast_to(np.minimum(nu, 1e6), mu.shape))
-    return mu * np.exp(sigma * t)
+    # a heavy-tailed draw (small nu) can pass exp's float64 range: keep it finite and > 0
+    return mu * np.exp(np.clip(sigma * t, -700.0, 700.0))
 
 
 def quantiles(samples: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:

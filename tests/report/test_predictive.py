@@ -59,3 +59,15 @@ def test_thin_is_deterministic_and_keeps_ends(draws):
     np.testing.assert_array_equal(t.params["alpha"][[0, -1]], draws.params["alpha"][[0, -1]])
     noise = pred.thin_noise({"sigma": np.arange(draws.n_draws)}, draws.n_draws, 10)
     assert noise["sigma"][0] == 0 and noise["sigma"][-1] == draws.n_draws - 1
+
+
+def test_heavy_tailed_noise_stays_finite():
+    """A Student-t with nu < 1 draws values whose exp overflows float64; the predictive
+    keeps them finite (and warns nothing, since warnings are errors here)."""
+    from bayeslaw.report.predictive import predictive
+
+    mu = np.full((200, 3), 2.0)
+    noise = {"sigma": np.full(200, 5.0), "nu": np.full(200, 0.2)}
+    y = predictive(mu, noise, seed=1)
+    assert np.isfinite(y).all() and (y > 0).all()
+    assert np.median(y) < 1e3  # the bulk is untouched
