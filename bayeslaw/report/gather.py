@@ -116,10 +116,11 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     """
     say = progress or (lambda _: None)
     draws, noise = posterior.draws, getattr(posterior, "noise", None)
-    if max_draws is not None and draws.n_draws > max_draws:
-        idx = np.linspace(0, draws.n_draws - 1, max_draws).round().astype(int)
-        draws = draws.subset(idx)
-        noise = None if noise is None else {k: np.asarray(v)[idx] for k, v in noise.items()}
+    if max_draws is not None:
+        from bayeslaw.report.predictive import thin, thin_noise
+
+        noise = thin_noise(noise, draws.n_draws, max_draws)
+        draws = thin(draws, max_draws)
     used = runs_of(posterior, runs)
     if not used:
         raise BayeslawError("none of the posterior's runs is in the store; pass the --store "

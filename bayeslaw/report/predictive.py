@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from bayeslaw.draws import Draws
+from bayeslaw.fit.predictive import MAX_LOG_LOSS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QNAMES = ("q05", "q25", "q50", "q75", "q95")
@@ -63,7 +64,7 @@ def predictive(mu: np.ndarray, noise: Mapping[str, np.ndarray] | None,
     nu = np.asarray(noise.get("nu", np.full(len(sigma), np.inf)), dtype=float)[:, None]
     t = rng.standard_t(np.broadcast_to(np.minimum(nu, 1e6), mu.shape))
     # a heavy-tailed draw (small nu) can pass exp's float64 range: keep it finite and > 0
-    return mu * np.exp(np.clip(sigma * t, -700.0, 700.0))
+    return mu * np.exp(np.clip(sigma * t, -MAX_LOG_LOSS, MAX_LOG_LOSS))
 
 
 def quantiles(samples: np.ndarray, axis: int = 0) -> dict[str, np.ndarray]:

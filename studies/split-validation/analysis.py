@@ -28,9 +28,9 @@ def _posterior(ctx: Context, law: str):
 
 def thin(draws, n: int = 500):
     """At most ``n`` evenly spaced draws: the planner's cost grows with draws x domains."""
-    if draws.n_draws <= n:
-        return draws
-    return draws.subset(np.linspace(0, draws.n_draws - 1, n).round().astype(int))
+    from bayeslaw.report.predictive import thin as evenly
+
+    return evenly(draws, n)
 
 
 # -- fit ---------------------------------------------------------------------------------
