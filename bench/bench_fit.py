@@ -69,6 +69,9 @@ def main() -> None:
               f"{min(d.ess_bulk.values()):.0f}, divergences {d.divergences}")
         print(f"  CPU seconds (both cores summed): NUTS first {c1 - c0:.1f}, warm {c2 - c1:.1f}, "
               f"bootstrap {c3 - c2:.1f}")
+        steps = post2.idata.sample_stats["n_steps"].values
+        print(f"  leapfrog steps per draw (sampling): mean {steps.mean():.1f}, max {steps.max()}; "
+              f"sampling inside the fit {post2.attrs['fit_seconds']:.1f} s (warm)")
         for p in ("alpha", "beta", "E"):
             qb = np.percentile(post2.draws.params[p], [5, 50, 95])
             ql = np.percentile(boot.draws.params[p], [5, 50, 95])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -41,12 +42,20 @@ def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarr
     return np.asarray(likelihood.log_lik(fdata.log_loss, mu, sigma, nu))
 
 
-def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def _prior_predictive_fn(model, n: int):
+    # Compiled once per model and data shape: Predictive alone traces the model anew on
+    # every call (seconds, more than the sampling of a small fit).
     import jax
     from numpyro.infer import Predictive
 
-    out = Predictive(model, num_samples=n)(jax.random.PRNGKey(seed + 1), arrays)
-    return np.asarray(out["log_loss"])[None]
+    return jax.jit(lambda key, arrays: Predictive(model, num_samples=n)(key, arrays)["log_loss"])
+
+
+def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
+    import jax
+
+    return np.asarray(_prior_predictive_fn(model, n)(jax.random.PRNGKey(seed + 1), arrays))[None]
 
 
 def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str] | None = None,
@@ -80,17 +89,21 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     import jax.numpy as jnp
 
     from bayeslaw.fit import nuts
-    from bayeslaw.fit.model import make_model
+    from bayeslaw.fit.model import INIT, make_model
+    from bayeslaw.fit.start import start as find_start
 
     _check_settings(chains, warmup, samples)
     law = get_law(law) if isinstance(law, str) else law
     resolved = fit_priors.resolve(priors)
     fdata = fit_data.from_runs(runs, law, domains)
     model = make_model(law, fit_priors.freeze(resolved), len(fdata.domains))
-    arrays = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
     start = time.perf_counter()
+    # The start is part of the data, so the compiled sampler is reused across data sets.
+    arrays = {k: jnp.asarray(v) for k, v in {**fdata.arrays,
+                                              **find_start(law, fdata, resolved)}.items()}
     res = nuts.run(model, arrays, jnp.asarray(fdata.log_loss), chains=chains, warmup=warmup,
-                   samples=samples, seed=seed, progress=progress, target_accept=target_accept)
+                   samples=samples, seed=seed, progress=progress, target_accept=target_accept,
+                   init_strategy=INIT)
     seconds = time.perf_counter() - start
     stats = {STATS[k]: v for k, v in res.stats.items() if k in STATS}
     stats["lp"] = -res.stats["potential_energy"]

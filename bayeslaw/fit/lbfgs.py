@@ -31,13 +31,13 @@ HUBER_DELTA = 1e-3
 NU_POINT = 1e4  # a point fit's noise is Gaussian: Student-t with huge nu
 
 
-def _shapes(law: Law, n_dom: int) -> dict[str, int]:
+def latent_shapes(law: Law, n_dom: int) -> dict[str, int]:
     from bayeslaw.fit.model import order
 
     return {p: (n_dom if p in law.domain_params else 0) for p in order(law)}
 
 
-def _theta(law: Law, shapes: dict, x, data):
+def to_symbols(law: Law, shapes: dict, x, data):
     """Absolute symbols from the flat latent vector(s) ``x`` (..., n_latent)."""
     from bayeslaw.fit.model import absolute
 
@@ -56,10 +56,10 @@ def _objective(law: Law, n_dom: int):
 
     from bayeslaw.fit.model import predict_log_loss
 
-    shapes = _shapes(law, n_dom)
+    shapes = latent_shapes(law, n_dom)
 
     def huber(x, data, y):
-        r = predict_log_loss(law, _theta(law, shapes, x, data), data) - y
+        r = predict_log_loss(law, to_symbols(law, shapes, x, data), data) - y
         a = jnp.abs(r)
         h = jnp.where(a <= HUBER_DELTA, 0.5 * r**2, HUBER_DELTA * (a - 0.5 * HUBER_DELTA))
         return jnp.sum(h, axis=-1)
@@ -80,7 +80,7 @@ def optimize(law: Law, fdata, *, n_starts: int = 8, priors=None) -> tuple[np.nda
     import jax.numpy as jnp
     from scipy.optimize import minimize
 
-    shapes = _shapes(law, len(fdata.domains))
+    shapes = latent_shapes(law, len(fdata.domains))
     value, value_grad = _objective(law, len(fdata.domains))
     data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
     y = jnp.asarray(fdata.log_loss)
@@ -106,7 +106,7 @@ def _point(law: Law, fdata, x: np.ndarray) -> dict[str, np.ndarray]:
     from bayeslaw.fit.model import predict_log_loss
 
     data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
-    theta = _theta(law, _shapes(law, len(fdata.domains)), jnp.asarray(x), data)
+    theta = to_symbols(law, latent_shapes(law, len(fdata.domains)), jnp.asarray(x), data)
     r = np.asarray(predict_log_loss(law, theta, data)) - fdata.log_loss
     out = {k: np.asarray(v) for k, v in theta.items()}
     out["sigma"] = np.asarray(max(1.4826 * np.median(np.abs(r - np.median(r))), 1e-6))

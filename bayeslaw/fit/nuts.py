@@ -34,10 +34,10 @@ def chain_method(chains: int) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _mcmc(model, chains: int, warmup: int, samples: int, method: str, progress: bool,
-          target_accept: float, shapes: tuple) -> MCMC:
+          target_accept: float, shapes: tuple, init_strategy) -> MCMC:
     # ``shapes`` (of the data) is part of the key: an MCMC object keeps the state of its
     # last run, and numpyro fails when it is rerun on data of another shape.
-    kernel = NUTS(model, init_strategy=init_to_median(num_samples=15),
+    kernel = NUTS(model, init_strategy=init_strategy or init_to_median(num_samples=15),
                   target_accept_prob=target_accept, dense_mass=True)
     return MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
                 chain_method=method, progress_bar=progress, jit_model_args=True)
@@ -45,11 +45,17 @@ def _mcmc(model, chains: int, warmup: int, samples: int, method: str, progress: 
 
 def run(model, data: dict, y: np.ndarray, *, chains: int = 4, warmup: int = 500,
         samples: int = 500, seed: int = 0, progress: bool = False,
-        target_accept: float = 0.9, method: str | None = None) -> NutsResult:
-    """Sample the posterior of ``model(data, y)`` with NUTS (dense mass matrix)."""
+        target_accept: float = 0.9, method: str | None = None,
+        init_strategy=None) -> NutsResult:
+    """Sample the posterior of ``model(data, y)`` with NUTS (dense mass matrix).
+
+    ``init_strategy`` is a numpyro init strategy (a hashable function; default: the
+    prior median).
+    """
     method = method or chain_method(chains)
     shapes = tuple(sorted((k, np.shape(v)) for k, v in data.items())) + (np.shape(y),)
-    mcmc = _mcmc(model, chains, warmup, samples, method, progress, target_accept, shapes)
+    mcmc = _mcmc(model, chains, warmup, samples, method, progress, target_accept, shapes,
+                 init_strategy)
     mcmc.run(jax.random.PRNGKey(seed), data, y, extra_fields=EXTRA_FIELDS)
     grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     extra = mcmc.get_extra_fields(group_by_chain=True)
