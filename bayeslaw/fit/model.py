@@ -7,13 +7,14 @@ hierarchy when more than one domain is fitted:
 
     u_d = u_mu + u_sd z_d,   u_mu ~ N(loc, scale),  u_sd ~ HalfNormal(pool),  z_d ~ N(0, 1)
 
-NUTS moves in standardized coordinates: each latent ``u ~ N(loc, scale)`` (and
-``u_mu``, and ``log sigma``) is sampled as ``u = c + s z`` with
-``z ~ N((loc - c) / s, scale / s)``, the same prior on ``u``, where the centre ``c`` and
-spread ``s`` are the data's L-BFGS optimum and Laplace standard deviation
-(:mod:`bayeslaw.fit.start`, passed in ``data``). The posterior of ``z`` is then of
-unit scale, which NUTS's warmup (it starts from an identity mass matrix and
-regularizes it towards the identity) needs: the raw latents' posteriors are ~0.01 wide.
+NUTS moves in whitened coordinates: the latents ``u`` of the symbols (``u_mu`` for a
+per-domain one) and ``log sigma`` are one vector site ``u_std`` = z with
+``u = c + W z``, where the centre ``c`` and the whitening ``W`` (a Cholesky factor of
+the Laplace covariance) come from the data's L-BFGS optimum (:mod:`bayeslaw.fit.start`,
+passed in ``data``), and z's prior is the one that keeps the documented independent
+``u ~ N(loc, scale)`` exactly (:func:`latents`). The posterior of z is then close to
+N(0, I): NUTS's warmup starts from an identity mass matrix and regularizes it towards
+the identity, while the raw latents' posteriors are ~0.01 wide and 0.99 correlated.
 
 The observation site ``log_loss`` takes ``y=None`` by default, so the same function
 simulates prior and posterior predictive data.
@@ -33,21 +34,16 @@ from bayeslaw.fit import likelihood
 from bayeslaw.fit.priors import KINDS
 from bayeslaw.laws import Law
 
-STD = "_std"  # suffix of the standardized sample sites (see :func:`standardized`)
-
-
-def keys(name: str) -> tuple[str, str]:
-    """The optional data keys of the centre and the spread of symbol ``name``'s latent."""
-    return f"centre_{name}", f"spread_{name}"
+STD = "u_std"  # the one sample site of the whitened latents (see :func:`latents`)
 
 
 def init_near_start(site=None, radius: float = 2.0):
-    """Chains start at ``z ~ U(-radius, radius)`` on the standardized sites (within
-    ``radius`` spreads of the L-BFGS optimum, see :mod:`bayeslaw.fit.start`), elsewhere
-    at the prior median (a numpyro init strategy)."""
+    """Chains start at ``z ~ U(-radius, radius)`` on the whitened latents (within about
+    ``radius`` standard deviations of the L-BFGS optimum, see :mod:`bayeslaw.fit.start`),
+    elsewhere at the prior median (a numpyro init strategy)."""
     if site is None:
         return functools.partial(init_near_start, radius=radius)
-    if site["name"].endswith(STD):
+    if site["name"] == STD:
         return init_to_uniform(site, radius=radius)
     return init_to_median(site, num_samples=15)
 
@@ -61,23 +57,30 @@ def order(law: Law) -> list[str]:
     return sorted(law.params, key=lambda p: KINDS[p][0] == "coef")
 
 
-def standardized(site: str, name: str, prior: dict, data: dict):
-    """``u ~ Normal(loc, scale)`` sampled as ``u = c + s z`` (site ``{site}_std`` is z).
+def latent_names(law: Law) -> list[str]:
+    """The whitened latents, in order: each symbol's ``u`` (``u_mu`` if per-domain), sigma."""
+    return [*order(law), "sigma"]
 
-    ``c``, ``s`` come from the data (:mod:`bayeslaw.fit.start`), else ``loc``, ``scale``;
-    ``z ~ Normal((loc - c) / s, scale / s)``, so the prior on u is exactly the same.
+
+def latents(law: Law, priors: dict, data: dict) -> dict:
+    """Each symbol's latent ``u ~ Normal(loc, scale)`` (independent), sampled whitened.
+
+    ``u = c + W z`` with ``z ~ MVN(W^-1 (loc - c), W^-1 diag(scale^2) W^-T)``, which is
+    exactly the independent normal priors of the table; ``c`` (``centre``), ``W``
+    (``whiten``) and the prior of ``z`` (``z_loc``, ``z_tril``) come from
+    :func:`bayeslaw.fit.start.start` in ``data``, else ``c = loc`` and ``W = diag(scale)``.
     """
-    centre, spread = keys(name)
-    c, s = data.get(centre, prior["loc"]), data.get(spread, prior["scale"])
-    z = numpyro.sample(f"{site}{STD}", dist.Normal((prior["loc"] - c) / s, prior["scale"] / s))
-    return c + s * z
+    from bayeslaw.fit.start import prior_start
+
+    names = latent_names(law)
+    st = data if "centre" in data else prior_start(names, priors)
+    z = numpyro.sample(STD, dist.MultivariateNormal(st["z_loc"], scale_tril=st["z_tril"]))
+    u = st["centre"] + z @ jnp.swapaxes(st["whiten"], -1, -2)
+    return {n: u[..., i] for i, n in enumerate(names)}
 
 
-def _latent(name: str, prior: dict, n_domains: int | None, pool: float, data: dict):
-    """``u`` for one symbol: a scalar, or a vector over domains (pooled if > 1)."""
-    if n_domains is None:
-        return standardized(f"u_{name}", name, prior, data)
-    mu = standardized(f"u_{name}_mu", name, prior, data)
+def _per_domain(name: str, mu, n_domains: int, pool: float):
+    """``u`` over domains from the pooled mean ``mu`` (partial pooling if > 1 domain)."""
     if n_domains == 1:
         return mu[None]
     sd = numpyro.sample(f"u_{name}_sd", dist.HalfNormal(pool))
@@ -117,15 +120,14 @@ def make_model(law: Law, frozen_priors: tuple, n_domains: int):
     priors = {k: dict(v) for k, v in frozen_priors}
 
     def model(data, y=None):
-        theta = {}
+        u, theta = latents(law, priors, data), {}
         for name in order(law):
             per_domain = name in law.domain_params
-            u = _latent(name, priors[name], n_domains if per_domain else None,
-                        priors["pool"]["scale"], data)
+            v = _per_domain(name, u[name], n_domains, priors["pool"]["scale"]) if per_domain \
+                else u[name]
             theta[name] = numpyro.deterministic(
-                name, absolute(name, u, theta, data, per_domain))
-        log_sigma = standardized("u_sigma", "sigma", priors["sigma"], data)
-        sigma = numpyro.deterministic("sigma", jnp.exp(log_sigma))
+                name, absolute(name, v, theta, data, per_domain))
+        sigma = numpyro.deterministic("sigma", jnp.exp(u["sigma"]))
         nu = numpyro.sample("nu", dist.Gamma(priors["nu"]["concentration"],
                                              priors["nu"]["rate"]))
         mu = predict_log_loss(law, theta, data)

@@ -1,30 +1,28 @@
-"""Where NUTS starts, and at what scale: the L-BFGS optimum and a Gauss-Newton spread.
+"""Where NUTS starts, and in which coordinates: the L-BFGS optimum and its Laplace covariance.
 
-The model (:mod:`bayeslaw.fit.model`) samples every latent ``u`` of the priors' table
-in standardized form,
+The model (:mod:`bayeslaw.fit.model`) samples the vector of latents ``u`` (the symbols'
+``u`` of the priors' table, ``u_mu`` for a per-domain symbol, and ``log sigma``) as
 
-    u = c + s z,   z ~ Normal((loc - c) / s, scale / s),
+    u = c + W z,   z ~ MVN(W^-1 (loc - c), W^-1 diag(scale^2) W^-T),
 
-which is exactly ``u ~ Normal(loc, scale)``: the prior on the law's symbols does not
-change, only the coordinates NUTS moves in. This module computes the centre ``c`` and
-the spread ``s`` of each latent from the data:
+which is exactly the independent ``u ~ Normal(loc, scale)`` of the priors: the prior on
+the law's symbols does not change, only the coordinates NUTS moves in. This module
+computes the centre ``c`` and the whitening ``W`` from the data:
 
 - ``c``: the Huber/L-BFGS optimum of the latents (:func:`bayeslaw.fit.lbfgs.optimize`),
-- ``s``: the Gauss-Newton (Laplace) posterior standard deviation at ``c``,
+  and ``log sigma`` of its residuals (1.4826 MAD),
+- ``W``: the Cholesky factor of the Gauss-Newton (Laplace) covariance at ``c``,
 
       Cov = (J^T J / sigma^2 + diag(1 / scale^2))^-1,   J = d log L_i / d u,
 
-  with sigma the residuals' robust scale (1.4826 MAD); for ``u_sigma = log sigma``,
-  ``s = (2 n + 1 / scale^2)^-1/2`` (the Fisher information of a log scale).
+  with ``1 / (2 n + 1 / scale^2)`` for ``log sigma`` (the information of a log scale).
 
-Then ``z`` is within a few units of 0 a posteriori, so the sampler's first,
-identity-metric warmup window already takes steps of the right size, and a chain
-started at ``z ~ U(-2, 2)`` starts near the optimum (Stan's default radius, so that
-R-hat can still see chains that disagree). Without a start (an empty dict; the
-keys are optional in the model's data), ``c = loc`` and ``s = scale``.
-
-For a per-domain symbol with several domains, the pooled mean ``u_mu`` is
-standardized with the domains' mean optimum and a spread that adds their scatter.
+A posteriori z is then close to N(0, I), so the sampler's first, identity-metric
+warmup window already takes steps of the right size and direction, and a chain
+started at ``z ~ U(-2, 2)`` (Stan's radius, so that R-hat still sees chains that
+disagree) starts near the optimum. For a per-domain symbol fitted to several
+domains, ``u_mu``'s row ties the domains together (J summed over them) and its
+variance adds the scatter of the domains' optima over their number.
 """
 
 from __future__ import annotations
@@ -34,14 +32,30 @@ import functools
 import numpy as np
 
 from bayeslaw.fit import lbfgs
-from bayeslaw.fit.model import keys, predict_log_loss
+from bayeslaw.fit.model import latent_names, predict_log_loss
 from bayeslaw.laws import Law
 
 N_STARTS = 4  # L-BFGS refinements from the best grid points (the baseline uses 8)
 
 
+def _from_cov(centre, cov, loc, scale) -> dict[str, np.ndarray]:
+    """The model's start arrays for ``u = centre + W z``, ``W W^T = cov``."""
+    W = np.linalg.cholesky(cov)
+    W_inv = np.linalg.inv(W)
+    z_cov = W_inv @ np.diag(scale**2) @ W_inv.T
+    return {"centre": centre, "whiten": W, "z_loc": W_inv @ (loc - centre),
+            "z_tril": np.linalg.cholesky(0.5 * (z_cov + z_cov.T))}
+
+
+def prior_start(names, priors: dict) -> dict[str, np.ndarray]:
+    """The start without data: ``c = loc``, ``W = diag(scale)``, so ``z ~ N(0, I)``."""
+    loc = np.array([priors[n]["loc"] for n in names])
+    scale = np.array([priors[n]["scale"] for n in names])
+    return _from_cov(loc, np.diag(scale**2), loc, scale)
+
+
 @functools.lru_cache(maxsize=16)
-def _residual_fn(law: Law, n_dom: int):
+def _prediction_fn(law: Law, n_dom: int):
     import jax
 
     shapes = lbfgs.latent_shapes(law, n_dom)
@@ -52,39 +66,48 @@ def _residual_fn(law: Law, n_dom: int):
     return jax.jit(pred), jax.jit(jax.jacfwd(pred))
 
 
-def _spreads(law: Law, fdata, x: np.ndarray, scales: np.ndarray) -> tuple[np.ndarray, float]:
-    """Gauss-Newton standard deviations of the latents at ``x``, and sigma."""
+def _tie(shapes: dict[str, int]) -> np.ndarray:
+    """(L-BFGS latents x symbols): per-domain entries summed into their symbol's column."""
+    sizes = [max(k, 1) for k in shapes.values()]
+    return np.repeat(np.eye(len(sizes)), sizes, axis=0)
+
+
+def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
+    """Centre and covariance of the latents (symbols then log sigma) at the optimum x."""
     import jax.numpy as jnp
 
+    shapes = lbfgs.latent_shapes(law, len(fdata.domains))
     data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
-    pred, jac = _residual_fn(law, len(fdata.domains))
+    pred, jac = _prediction_fn(law, len(fdata.domains))
     r = np.asarray(pred(jnp.asarray(x), data)) - fdata.log_loss
     sigma = max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
-    J = np.asarray(jac(jnp.asarray(x), data))
-    cov = np.linalg.inv(J.T @ J / sigma**2 + np.diag(1.0 / scales**2))
-    return np.sqrt(np.clip(np.diag(cov), 1e-300, None)), sigma
+    T = _tie(shapes)
+    J = np.asarray(jac(jnp.asarray(x), data)) @ T
+    scale = np.array([priors[p]["scale"] for p in shapes])
+    cov = np.linalg.inv(J.T @ J / sigma**2 + np.diag(scale**-2.0))
+    centre = (T.T @ x) / T.sum(0)
+    scatter = (T.T @ (x - T @ centre) ** 2) / T.sum(0) ** 2
+    n, s_sigma = len(fdata.log_loss), priors["sigma"]["scale"]
+    full = np.zeros((len(shapes) + 1,) * 2)
+    full[:-1, :-1] = cov + np.diag(scatter)
+    full[-1, -1] = 1.0 / (2.0 * n + s_sigma**-2)
+    return np.append(centre, np.log(sigma)), full
 
 
 def start(law: Law, fdata, priors: dict) -> dict[str, np.ndarray]:
-    """Centres and spreads (``keys(name)``) of every latent, or ``{}`` if L-BFGS fails.
+    """The model's start arrays (``centre``, ``whiten``, ``z_loc``, ``z_tril``) for the
+    data ``fdata``; the prior's (:func:`prior_start`) if L-BFGS fails.
 
     ``priors`` are resolved priors (:func:`bayeslaw.fit.priors.resolve`).
     """
-    shapes = lbfgs.latent_shapes(law, len(fdata.domains))
+    names = latent_names(law)
     x, _ = lbfgs.optimize(law, fdata, n_starts=N_STARTS, priors=priors)
-    if x is None or not np.all(np.isfinite(x)):
-        return {}
-    scales = np.concatenate([[priors[p]["scale"]] * max(k, 1) for p, k in shapes.items()])
     try:
-        sd, sigma = _spreads(law, fdata, np.asarray(x), scales)
-    except np.linalg.LinAlgError:
-        return {}
-    out, i = {}, 0
-    for p, k in shapes.items():
-        c, s = x[i:i + max(k, 1)], sd[i:i + max(k, 1)]
-        out.update(zip(keys(p), (np.mean(c), np.sqrt(np.mean(s**2) + np.var(c) / c.size)),
-                       strict=True))
-        i += max(k, 1)
-    n, scale = len(fdata.log_loss), priors["sigma"]["scale"]
-    out.update(zip(keys("sigma"), (np.log(sigma), (2.0 * n + scale**-2) ** -0.5), strict=True))
-    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
+        if x is None or not np.all(np.isfinite(x)):
+            raise ValueError("no finite L-BFGS optimum")
+        centre, cov = _laplace(law, fdata, np.asarray(x, dtype=float), priors)
+        loc = np.array([priors[n]["loc"] for n in names])
+        scale = np.array([priors[n]["scale"] for n in names])
+        return _from_cov(centre, cov, loc, scale)
+    except (ValueError, np.linalg.LinAlgError):
+        return prior_start(names, priors)
