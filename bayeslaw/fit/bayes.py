@@ -29,17 +29,26 @@ def _check_settings(chains: int, warmup: int, samples: int) -> None:
                             f"{samples})")
 
 
-def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
-    import jax.numpy as jnp
+@functools.lru_cache(maxsize=16)
+def _log_lik_fn(law: Law):
+    # One compiled program per law and shape (op by op, the first call took ~1.5 s).
+    import jax
 
     from bayeslaw.fit import likelihood
     from bayeslaw.fit.model import predict_log_loss
 
-    theta = {p: jnp.asarray(samples[p]) for p in law.params}
-    mu = predict_log_loss(law, theta, fdata.arrays)
-    sigma, nu = (jnp.asarray(samples[k])[..., None] for k in ("sigma", "nu"))
-    return np.asarray(likelihood.log_lik(fdata.log_loss, mu, sigma, nu))
+    def log_lik(theta, sigma, nu, arrays, y):
+        mu = predict_log_loss(law, theta, arrays)
+        return likelihood.log_lik(y, mu, sigma[..., None], nu[..., None])
+
+    return jax.jit(log_lik)
+
+
+def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
+    theta = {p: np.asarray(samples[p]) for p in law.params}
+    sigma, nu = (np.asarray(samples[k]) for k in ("sigma", "nu"))
+    return np.asarray(_log_lik_fn(law)(theta, sigma, nu, fdata.arrays, fdata.log_loss))
 
 
 @functools.lru_cache(maxsize=16)

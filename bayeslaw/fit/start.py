@@ -35,7 +35,8 @@ from bayeslaw.fit import lbfgs
 from bayeslaw.fit.model import latent_names, predict_log_loss
 from bayeslaw.laws import Law
 
-N_STARTS = 4  # L-BFGS refinements from the best grid points (the baseline uses 8)
+N_STARTS = 2  # L-BFGS refinements from the best grid points (the baseline uses 8); each
+# costs ~50 jax calls from Python, slow on a busy machine, and a start need not be the best
 
 
 def _from_cov(centre, cov, loc, scale) -> dict[str, np.ndarray]:
