@@ -30,6 +30,12 @@ sigma   log(sigma), sigma: scale on log loss        log 0.01   1.2    ~1% noise 
 so ``log A = log L0 + u_A + alpha log N0`` and so on: a power-law term is sampled by
 its value at the reference scale, which decorrelates it from its exponent.
 
+These priors are exactly what the model samples from; NUTS only moves in other
+coordinates: the latents (and ``log sigma``) are one vector ``u = c + W z``, centred
+and whitened by the data's L-BFGS optimum and Laplace covariance, with z's prior the
+transform of the table's independent normals (:mod:`bayeslaw.fit.start`,
+:func:`bayeslaw.fit.model.latents`; tests/fit/test_nuts.py checks it).
+
 ``nu`` (Student-t degrees of freedom) ~ Gamma(2, 0.1) (Juárez & Steel 2010): mean 20,
 heavy tails possible if the data ask for them.
 
