@@ -1,7 +1,8 @@
 """Must-show (issue 4): plans from posteriors fitted to runs simulated from a known
 ``domain_gap`` law, at a budget 20x beyond the largest run, have a true regret under
 0.5% of the true optimal loss, and the 90% intervals of the per-draw optima of N, D
-and D' contain the true optimum. Needs the Bayesian fit (bayeslaw.fit, issue 3).
+and D' contain the true optimum (counted over seeds: calibrated 90% intervals miss one
+time in ten). Needs the Bayesian fit (bayeslaw.fit, issue 3).
 """
 
 from __future__ import annotations
@@ -34,25 +35,49 @@ def simulate(seed: int) -> list[Run]:
             for n, d, dp, loss in zip(N, D, Dp, L, strict=True)]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_plan_from_fitted_posterior_has_small_true_regret_and_covers_truth(seed):
-    from bayeslaw.fit import fit  # issue 3; this test needs it
+SEEDS = (0, 1, 2)
 
-    runs = simulate(seed)
-    budget = 20 * max(run_flops(r.params, r.pretrain_tokens, r.specialize_tokens) for r in runs)
-    post = fit(runs, law="domain_gap", chains=2, warmup=250, samples=300, seed=seed)
-    p = plan(post.draws, budget, K)
+
+@pytest.fixture(scope="module")
+def planned():
+    """For each seed: the plan from a fitted posterior, and the true optimum."""
+    from bayeslaw.fit import fit  # issue 3; these tests need it
+
     truth = Draws.point("domain_gap", TRUE)
-    best = optimal_per_draw(truth, budget, K)
-    r = p.recommended
-    true_loss = decision_losses(truth, ([r.params], [r.pretrain_tokens],
-                                        [r.specialize_tokens[0]]), K)[0, 0]
-    regret = (true_loss - best.loss[0]) / best.loss[0]
-    assert 0 <= regret < 0.005, f"true relative regret {regret:.4%}"
-    o = p.per_draw
-    for name, draws_, true in (("N", o.params, best.params[0]),
-                               ("D", o.pretrain_tokens, best.pretrain_tokens[0]),
-                               ("D'", o.specialize_tokens, best.specialize_tokens[0])):
-        lo, hi = np.quantile(draws_, [0.05, 0.95])
-        assert lo <= true <= hi, f"{name}: true optimum {true:.4g} outside [{lo:.4g}, {hi:.4g}]"
+    out = []
+    for seed in SEEDS:
+        runs = simulate(seed)
+        budget = 20 * max(run_flops(r.params, r.pretrain_tokens, r.specialize_tokens)
+                          for r in runs)
+        post = fit(runs, law="domain_gap", chains=2, warmup=250, samples=300, seed=seed)
+        out.append((plan(post.draws, budget, K), optimal_per_draw(truth, budget, K)))
+    return truth, out
+
+
+@pytest.mark.slow
+def test_plan_from_fitted_posterior_has_small_true_regret(planned):
+    truth, out = planned
+    for p, best in out:
+        r = p.recommended
+        true_loss = decision_losses(truth, ([r.params], [r.pretrain_tokens],
+                                            [r.specialize_tokens[0]]), K)[0, 0]
+        regret = (true_loss - best.loss[0]) / best.loss[0]
+        assert 0 <= regret < 0.005, f"true relative regret {regret:.4%}"
+
+
+@pytest.mark.slow
+def test_intervals_of_the_optimum_cover_the_truth(planned):
+    """Each 90% interval covers its truth with probability 0.9 if calibrated, so all nine
+    (3 seeds x N, D, D') would all cover only ~40% of the time; we ask for at least 7 of
+    9 (a calibrated posterior fails that ~5% of the time if the checks were independent,
+    less as they are positively correlated), as in tests/fit/test_recovery.py."""
+    _, out = planned
+    hits = []
+    for p, best in out:
+        o = p.per_draw
+        for name, draws_, true in (("N", o.params, best.params[0]),
+                                   ("D", o.pretrain_tokens, best.pretrain_tokens[0]),
+                                   ("D'", o.specialize_tokens, best.specialize_tokens[0])):
+            lo, hi = np.quantile(draws_, [0.05, 0.95])
+            hits.append((name, f"{true:.4g} in [{lo:.4g}, {hi:.4g}]", bool(lo <= true <= hi)))
+    assert sum(h[-1] for h in hits) >= 7, hits
