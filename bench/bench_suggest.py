@@ -9,12 +9,15 @@ L_true(decision)/L_true* - 1 is measured. Reported, per --target level (the issu
 is 0.5%): the compute (branching-aware, see docs/suggest.md) from which on the true
 regret stays under the level until the end of the strategy's trace, for
 
-  (a) loop:   seed design (--initial runs), then `suggest` batches of q runs;
-  (b) grid:   nested uniform grids over the menu, coarse to fine (2, 3, 4, then every
-              value per axis), each level one batch;
+  (a) loop:   seed design (--initial runs), then `suggest` batches of q runs
+              (``loop`` values runs with --method, ``loop-reweight`` and
+              ``loop-gaussian`` force one);
+  (b) grid:   nested uniform grids over the menu, coarse to fine (2, 3, 4, 5, then
+              every value per axis), each level one batch;
   (c) random: the same seed design, then q random menu runs per batch.
 
 Usage: python bench/bench_suggest.py [--quick] [--seeds 3] [--fitter fit|standin]
+       [--strategies loop,grid,random] [--method gaussian|reweight]
 """
 
 from __future__ import annotations
@@ -114,11 +117,11 @@ def _sub(axis: tuple, m: int) -> tuple:
 
 
 def grid_batches():
-    """Nested uniform grids over the menu, coarse to fine (2, 3, 4, then all values per
-    axis); each level adds the runs the coarser ones lacked."""
+    """Nested uniform grids over the menu, coarse to fine (2, 3, ... values per axis, up
+    to all); each level adds the runs the coarser ones lacked."""
     done: set = set()
-    for m in (2, 3, 4, max(map(len, (MENU.params, MENU.pretrain_tokens,
-                                         MENU.specialize_tokens)))):
+    for m in range(2, 1 + max(map(len, (MENU.params, MENU.pretrain_tokens,
+                                        MENU.specialize_tokens)))):
         level = Menu(_sub(MENU.params, m), _sub(MENU.pretrain_tokens, m),
                      _sub(MENU.specialize_tokens, m), MENU.domains)
         new = [c for c in enumerate_candidates(level, max_run_flops=CAP) if c.key not in done]
@@ -146,14 +149,21 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
         draws, noise = fitter(camp.runs, i)
         regret = scorer(draws)
         trace.append((camp.spent, regret, len(camp.runs)))
+        print(f"    {name} batch {i}: {len(camp.runs)} runs, spent {camp.spent:.3g}, "
+              f"true regret {regret:.3%}", flush=True)
         if camp.spent >= limit:
             break
         done = {run_key(r) for r in camp.runs}
-        if name == "loop":
+        if name.startswith("loop"):
+            method = name.split("-")[1] if "-" in name else args.method
             s = suggest(draws, noise, MENU, Settings(budget=scorer.budget, k=args.k, q=args.q,
-                        max_run_flops=CAP, n_worlds=args.worlds), checkpoints=camp.ckpts,
-                        done=done, seed=seed * 1000 + i)
+                        max_run_flops=CAP, n_worlds=args.worlds, method=method),
+                        checkpoints=camp.ckpts, done=done, seed=seed * 1000 + i)
             specs = s.specs
+            print(f"    {name} batch {i}: expected regret {s.regret_now:.3%} -> "
+                  f"{s.regret_after:.3%}; picks " + ", ".join(
+                      f"({sp['params']:.0e}, {sp['pretrain_tokens']:.0e}, "
+                      f"{sp['specialize_tokens']:.0e})" for sp in specs), flush=True)
         elif name == "random":
             pool = [c for c in enumerate_candidates(MENU, max_run_flops=CAP, exclude=done)]
             specs = [pool[j].__dict__ for j in rng.choice(len(pool), min(args.q, len(pool)),
@@ -185,6 +195,8 @@ def main() -> None:
     ap.add_argument("--extrapolation", type=float, default=1000.0,
                     help="target budget as a multiple of the per-run cap")
     ap.add_argument("--initial", type=int, default=10)
+    ap.add_argument("--method", choices=("gaussian", "reweight"), default="gaussian",
+                    help="the loop's value estimate (bayeslaw.suggest Settings.method)")
     ap.add_argument("--worlds", type=int, default=64)
     ap.add_argument("--max-batches", type=int, default=12)
     ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002, 0.001, 0.0005],
@@ -224,10 +236,12 @@ def summarize(results, seeds, names, grid_total, target) -> None:
         vals = [results[(s, name, target)] for s in seeds]
         print(f"  {name:<6} " + "  ".join(f"{v:.3g}" if v else f">{grid_total:.3g}"
                                           for v in vals))
-    if "loop" in names and "grid" in names:
-        ratios = [(results[(s, "loop", target)] or np.inf)
+    for loop in (n for n in names if n.startswith("loop")):
+        if "grid" not in names:
+            break
+        ratios = [(results[(s, loop, target)] or np.inf)
                   / (results[(s, "grid", target)] or grid_total) for s in seeds]
-        print("  ratio loop/grid per seed: " + " ".join(f"{r:.3f}" for r in ratios)
+        print(f"  ratio {loop}/grid per seed: " + " ".join(f"{r:.3f}" for r in ratios)
               + f"   median {np.median(ratios):.3f}   (goal <= 0.333; a grid that never got "
               "there is counted at the full grid's cost, which flatters the grid)")
 

@@ -27,8 +27,12 @@ def add_menu(p: argparse.ArgumentParser) -> None:
                    help="pretraining token counts, 0 allowed (default: those in the store)")
     p.add_argument("--menu-specialize-tokens", type=float, nargs="+", metavar="D'",
                    help="specialization token counts, 0 allowed (default: those in the store)")
+    p.add_argument("--method", choices=("gaussian", "reweight"), default="gaussian",
+                   help="how a run's value is estimated: from the draws' moments "
+                   "(gaussian, default) or by reweighting the draws with fantasized "
+                   "outcomes (reweight); see docs/suggest.md")
     p.add_argument("--worlds", type=int, default=256,
-                   help="fantasized worlds (default 256)")
+                   help="fantasized worlds of --method reweight (default 256)")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -36,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "suggest", help="rank the next runs to execute",
         description="Rank candidate runs by the expected drop of the planning decision's "
-        "regret per FLOP (fantasized outcomes, reweighted posterior draws), greedily in "
+        "regret per FLOP (a knowledge gradient from the posterior draws), greedily in "
         "batches. A specialization from a stored checkpoint costs only 6 N D'. The specs "
         "can be executed with `bayeslaw train --specs FILE` (see --out).",
     )
@@ -84,7 +88,7 @@ def settings_from(args: argparse.Namespace, campaign_flops=None):
         raise BayeslawError("--budget must be > 0, --domains and --n >= 1")
     return Settings(budget=args.budget, k=args.domains, q=args.n,
                     max_run_flops=args.max_run_flops, campaign_flops=campaign_flops,
-                    n_worlds=args.worlds)
+                    n_worlds=args.worlds, method=args.method)
 
 
 def _table(result: dict) -> str:

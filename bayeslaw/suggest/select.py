@@ -23,6 +23,7 @@ from bayeslaw.draws import Draws
 from bayeslaw.errors import BayeslawError
 from bayeslaw.runs.store import Checkpoint
 from bayeslaw.suggest import acquisition as acq
+from bayeslaw.suggest import gaussian as gauss
 from bayeslaw.suggest.candidates import (
     Candidate,
     Menu,
@@ -31,6 +32,8 @@ from bayeslaw.suggest.candidates import (
     to_spec,
 )
 from bayeslaw.suggest.decisions import Decisions, decisions_at, expected_regret
+
+METHODS = ("gaussian", "reweight")
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,17 @@ class Settings:
     ``grid``: (model sizes, pretraining shares) of the decision grid (its cost is
     linear in their product); ``run_seed``: the training seed written into the specs
     (the seed of the existing runs, so that a suggested specialization can branch from
-    their checkpoints; the ``seed`` of :func:`suggest` only drives its own sampling).
+    their checkpoints; the ``seed`` of :func:`suggest` only drives its own sampling);
+    ``method``: how a run's value is estimated, ``"gaussian"`` (the draws' moments,
+    :mod:`bayeslaw.suggest.gaussian`, with ``n_points`` quasi-random outcomes) or
+    ``"reweight"`` (fantasized outcomes reweighting the draws,
+    :mod:`bayeslaw.suggest.acquisition`, with ``n_worlds`` worlds).
     """
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise BayeslawError(f"unknown suggestion method {self.method!r}; "
+                                f"use one of {', '.join(METHODS)}")
 
     budget: float
     k: int = 1
@@ -56,6 +68,8 @@ class Settings:
     max_draws: int = 600
     grid: tuple[int, int] = (32, 26)
     run_seed: int = 0
+    method: str = "gaussian"
+    n_points: int = 256
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,33 @@ def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.nd
     if left is not None:
         ok &= cost <= left * (1 + 1e-9)
     return int(np.argmax(np.where(ok, scores, -np.inf))) if ok.any() else None
+
+
+def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu,
+                          settings: Settings, checkpoints: Iterable[Checkpoint], seed: int):
+    """As :func:`select_batch`, with values from the draws' moments
+    (:mod:`bayeslaw.suggest.gaussian`)."""
+    checkpoints = list(checkpoints)
+    batch = gauss.Batch(gauss.Moments.of(dec, mu, sigma, nu),
+                        gauss.normal_points(settings.n_points, settings.q + 1, seed))
+    before = batch.regret()
+    taken = np.zeros(len(cands), bool)
+    picks: list[tuple[int, float, float]] = []
+    left = settings.campaign_flops
+    for _ in range(settings.q):
+        cost = marginal_costs(cands, [cands[i] for i, _, _ in picks], checkpoints)
+        floor = 1e-6 * max(float(cost.max()), 1.0)
+        value = np.zeros(len(cands))
+        free = np.flatnonzero(~taken)
+        value[free] = batch.values(free)
+        i = _pick(value / np.maximum(cost, floor), cost, left, taken)
+        if i is None:
+            break
+        taken[i] = True
+        picks.append((i, float(cost[i]), float(value[i] / max(cost[i], floor))))
+        left = None if left is None else left - cost[i]
+        batch.add(i)
+    return picks, float(before - batch.regret())
 
 
 def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
@@ -131,7 +172,11 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     mu = acq.predicted_log_loss(draws, cands)
     sigma = np.broadcast_to(noise["sigma"], (draws.n_draws,)).astype(float)
     nu = np.broadcast_to(noise.get("nu", 1e6), (draws.n_draws,)).astype(float)
-    picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
+    if settings.method == "gaussian":
+        picks, gain = select_batch_gaussian(cands, dec, mu, sigma, nu, settings, checkpoints,
+                                            seed)
+    else:
+        picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
     specs = [to_spec(cands[i], cost_flops=c, score=s, seed=settings.run_seed)
              for i, c, s in picks]
     now = expected_regret(dec)
