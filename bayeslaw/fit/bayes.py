@@ -48,7 +48,9 @@ def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarr
     """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
     theta = {p: np.asarray(samples[p]) for p in law.params}
     sigma, nu = (np.asarray(samples[k]) for k in ("sigma", "nu"))
-    return np.asarray(_log_lik_fn(law)(theta, sigma, nu, fdata.arrays, fdata.log_loss))
+    arrays, y = fdata.padded()  # one compiled program per bucket of run counts
+    out = _log_lik_fn(law)(theta, sigma, nu, arrays, y)
+    return np.asarray(out)[..., :len(fdata.log_loss)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -108,9 +110,10 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     model = make_model(law, fit_priors.freeze(resolved), len(fdata.domains))
     start = time.perf_counter()
     # The start is part of the data, so the compiled sampler is reused across data sets.
-    arrays = {k: jnp.asarray(v) for k, v in {**fdata.arrays,
+    padded, y = fdata.padded()  # and padded to a bucket of run counts (FitData.padded)
+    arrays = {k: jnp.asarray(v) for k, v in {**padded,
                                               **find_start(law, fdata, resolved)}.items()}
-    res = nuts.run(model, arrays, jnp.asarray(fdata.log_loss), chains=chains, warmup=warmup,
+    res = nuts.run(model, arrays, jnp.asarray(y), chains=chains, warmup=warmup,
                    samples=samples, seed=seed, progress=progress, target_accept=target_accept,
                    init_strategy=INIT)
     seconds = time.perf_counter() - start
@@ -120,4 +123,4 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
                        method="nuts", seed=seed, chains=chains, warmup=warmup, samples=samples,
                        chain_method=res.chain_method, fit_seconds=seconds)
     return build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples), attrs,
-                 _prior_predictive(model, arrays, seed))
+                 _prior_predictive(model, arrays, seed)[..., :len(fdata.log_loss)])

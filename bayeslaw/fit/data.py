@@ -37,12 +37,36 @@ class FitData:
         return {"N": self.N, "D": self.D, "D_prime": self.D_prime, "dom": self.dom,
                 **self.scales}
 
+    def padded(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The model's inputs and observations padded to :func:`bucket` (n) runs.
+
+        The padding repeats the last run and ``mask`` (True for the real runs) keeps it
+        out of the likelihood, so one compiled sampler serves every number of runs in
+        the bucket (a refit after a few more runs, a held-out split): compiling took
+        ~6-9 s per new shape on 2 cores, the sampling of a small fit under 1 s.
+        """
+        n = len(self.log_loss)
+        m = bucket(n)
+        idx = np.minimum(np.arange(m), n - 1)
+        arrays = {"N": self.N[idx], "D": self.D[idx], "D_prime": self.D_prime[idx],
+                  "dom": self.dom[idx], **self.scales, "mask": np.arange(m) < n}
+        return arrays, self.log_loss[idx]
+
     def take(self, idx) -> FitData:
         """The runs at ``idx`` with the same domains and scales (a bootstrap resample)."""
         idx = np.asarray(idx)
         return FitData(self.N[idx], self.D[idx], self.D_prime[idx], self.dom[idx],
                        self.log_loss[idx], self.domains,
                        tuple(self.run_ids[i] for i in idx), self.scales)
+
+
+def bucket(n: int) -> int:
+    """The padded number of runs for ``n``: the next of 8, 12, 16, 24, 32, 48, 64, ...
+    (steps of x1.5 and x1.33, so at most a third of the likelihood is padding)."""
+    size = 8
+    while size < n:
+        size = size * 3 // 2 if size & (size - 1) == 0 else size * 4 // 3
+    return size
 
 
 def _geomean(x: np.ndarray, fallback: float) -> float:

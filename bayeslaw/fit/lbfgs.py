@@ -62,6 +62,8 @@ def _objective(law: Law, n_dom: int):
         r = predict_log_loss(law, to_symbols(law, shapes, x, data), data) - y
         a = jnp.abs(r)
         h = jnp.where(a <= HUBER_DELTA, 0.5 * r**2, HUBER_DELTA * (a - 0.5 * HUBER_DELTA))
+        if "mask" in data:  # padded runs (FitData.padded) do not count
+            h = jnp.where(data["mask"], h, 0.0)
         return jnp.sum(h, axis=-1)
 
     return jax.jit(huber), jax.jit(jax.value_and_grad(huber))
@@ -82,8 +84,9 @@ def optimize(law: Law, fdata, *, n_starts: int = 8, priors=None) -> tuple[np.nda
 
     shapes = latent_shapes(law, len(fdata.domains))
     value, value_grad = _objective(law, len(fdata.domains))
-    data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
-    y = jnp.asarray(fdata.log_loss)
+    padded, y = fdata.padded()  # one compiled objective per bucket of run counts
+    data = {k: jnp.asarray(v) for k, v in padded.items()}
+    y = jnp.asarray(y)
     grid = _grid(law, shapes, fit_priors.resolve(priors))
     f0 = np.asarray(value(jnp.asarray(grid), data, y))  # the whole grid in one batch
     best = (None, np.inf)

@@ -131,8 +131,11 @@ def make_model(law: Law, frozen_priors: tuple, n_domains: int):
         nu = numpyro.sample("nu", dist.Gamma(priors["nu"]["concentration"],
                                              priors["nu"]["rate"]))
         mu = predict_log_loss(law, theta, data)
+        obs = likelihood.distribution(mu, sigma, nu)
+        if "mask" in data:  # padded runs (FitData.padded) are not observed
+            obs = obs.mask(data["mask"])
         with numpyro.plate("runs", mu.shape[-1]):
-            numpyro.sample("log_loss", likelihood.distribution(mu, sigma, nu), obs=y)
+            numpyro.sample("log_loss", obs, obs=y)
 
     model.__name__ = f"{law.name}_model"
     return model

@@ -78,12 +78,13 @@ def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
     import jax.numpy as jnp
 
     shapes = lbfgs.latent_shapes(law, len(fdata.domains))
-    data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
+    n = len(fdata.log_loss)
+    data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}  # compiled per bucket
     pred, jac = _prediction_fn(law, len(fdata.domains))
-    r = np.asarray(pred(jnp.asarray(x), data)) - fdata.log_loss
+    r = np.asarray(pred(jnp.asarray(x), data))[:n] - fdata.log_loss
     sigma = max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
     T = _tie(shapes)
-    J = np.asarray(jac(jnp.asarray(x), data)) @ T
+    J = np.asarray(jac(jnp.asarray(x), data))[:n] @ T
     scale = np.array([priors[p]["scale"] for p in shapes])
     cov = np.linalg.inv(J.T @ J / sigma**2 + np.diag(scale**-2.0))
     centre = (T.T @ x) / T.sum(0)

@@ -60,3 +60,31 @@ def test_whitened_latents_keep_the_documented_prior(law_name):
         assert stats.kstest(draws, "norm", args=(prior["loc"], prior["scale"])).pvalue > 1e-3, name
     corr = np.corrcoef(np.stack(list(u.values())))
     assert np.max(np.abs(corr - np.eye(len(corr)))) < 0.1  # independent, as documented
+
+
+def test_padding_leaves_the_density_unchanged_and_reuses_the_sampler():
+    """FitData.padded: the padded runs are masked out of the likelihood (same log density
+    as the unpadded data), and a refit with a few more runs in the same bucket finds the
+    compiled sampler again."""
+    import jax
+    from numpyro.infer.util import log_density
+
+    from bayeslaw.fit.model import make_model
+
+    assert [fit_data.bucket(n) for n in (1, 8, 9, 12, 13, 17, 25, 33, 49, 65)] == \
+        [8, 8, 12, 12, 16, 24, 32, 48, 64, 96]
+    law = get("chinchilla")
+    runs = simulate(law, TRUTH["chinchilla"], n=10, seed=4)
+    fdata = fit_data.from_runs(runs, law)
+    padded, y = fdata.padded()
+    assert len(y) == 12 and padded["mask"].sum() == 10
+    model = make_model(law, fit_priors.freeze(fit_priors.resolve()), 1)
+    params = {"u_std": jax.numpy.full(len(law.params) + 1, 0.3), "nu": 7.0}
+    full = log_density(model, (padded, y), {}, params)[0]
+    plain = log_density(model, (fdata.arrays, fdata.log_loss), {}, params)[0]
+    np.testing.assert_allclose(full, plain, rtol=1e-12)
+    nuts._mcmc.cache_clear()
+    fit(runs, "chinchilla", **SETTINGS)
+    post = fit(runs + simulate(law, TRUTH["chinchilla"], n=2, seed=5), "chinchilla", **SETTINGS)
+    assert nuts._mcmc.cache_info().hits == 1
+    assert post.idata.log_likelihood["log_loss"].shape[-1] == 12
