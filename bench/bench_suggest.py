@@ -9,15 +9,18 @@ L_true(decision)/L_true* - 1 is measured. Reported, per --target level (the issu
 is 0.5%): the compute (branching-aware, see docs/suggest.md) from which on the true
 regret stays under the level until the end of the strategy's trace, for
 
-  (a) loop:   seed design (--initial runs), then `suggest` batches of q runs
-              (``loop`` values runs with --method, ``loop-reweight`` and
-              ``loop-gaussian`` force one);
+  (a) loop:   seed design (--initial runs), then `suggest` batches of q runs, as
+              `bayeslaw loop` does: ``loop`` (Gaussian values, a batch spends at most
+              --growth x the compute so far, the better of the per-FLOP and the
+              by-value greedy batch), ``loop-nogrowth`` (Gaussian values, per-FLOP
+              greedy, no step limit), ``loop-reweight`` (reweighting values, per-FLOP,
+              no step limit: the acquisition of the first version);
   (b) grid:   nested uniform grids over the menu, coarse to fine (2, 3, 4, 5, then
               every value per axis), each level one batch;
   (c) random: the same seed design, then q random menu runs per batch.
 
 Usage: python bench/bench_suggest.py [--quick] [--seeds 3] [--fitter fit|standin]
-       [--strategies loop,grid,random] [--method gaussian|reweight]
+       [--strategies loop,loop-nogrowth,loop-reweight,grid,random] [--growth 1]
 """
 
 from __future__ import annotations
@@ -155,10 +158,15 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
             break
         done = {run_key(r) for r in camp.runs}
         if name.startswith("loop"):
-            method = name.split("-")[1] if "-" in name else args.method
-            s = suggest(draws, noise, MENU, Settings(budget=scorer.budget, k=args.k, q=args.q,
-                        max_run_flops=CAP, n_worlds=args.worlds, method=method),
-                        checkpoints=camp.ckpts, done=done, seed=seed * 1000 + i)
+            method = "reweight" if "reweight" in name else "gaussian"
+            growth = None if name != "loop" else args.growth
+            for budget in ((growth * camp.spent, None) if growth else (None,)):
+                s = suggest(draws, noise, MENU, Settings(
+                    budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
+                    n_worlds=args.worlds, method=method, campaign_flops=budget),
+                    checkpoints=camp.ckpts, done=done, seed=seed * 1000 + i)
+                if s.specs:
+                    break
             specs = s.specs
             print(f"    {name} batch {i}: expected regret {s.regret_now:.3%} -> "
                   f"{s.regret_after:.3%}; picks " + ", ".join(
@@ -195,8 +203,9 @@ def main() -> None:
     ap.add_argument("--extrapolation", type=float, default=1000.0,
                     help="target budget as a multiple of the per-run cap")
     ap.add_argument("--initial", type=int, default=10)
-    ap.add_argument("--method", choices=("gaussian", "reweight"), default="gaussian",
-                    help="the loop's value estimate (bayeslaw.suggest Settings.method)")
+    ap.add_argument("--growth", type=float, default=1.0,
+                    help="loop: a batch spends at most GROWTH x the compute so far (as "
+                    "`bayeslaw loop --growth`); 0: no limit")
     ap.add_argument("--worlds", type=int, default=64)
     ap.add_argument("--max-batches", type=int, default=12)
     ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002, 0.001, 0.0005],

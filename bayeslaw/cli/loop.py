@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--regret", type=float, default=0.005,
                    help="stop when the expected relative regret is below this (default 0.005)")
     p.add_argument("--max-batches", type=int, default=100)
+    p.add_argument("--growth", type=float, default=1.0,
+                   help="a batch spends at most GROWTH x the compute spent so far (default 1: "
+                   "the campaign at most doubles per batch); 0: no step limit")
     p.add_argument("--initial", type=int, default=12,
                    help="runs of the seed design when the store is empty (default 12)")
     p.add_argument("--executor", choices=("simulate", "train"), default="simulate")
@@ -81,7 +84,8 @@ def cmd_loop(args: argparse.Namespace) -> int:
             raise BayeslawError("no domain to work on: pass --domain NAME")
         menu = menu_from(args, runs, domains)
         cfg = LoopConfig(flops=args.experiment_flops, regret=args.regret,
-                         max_batches=args.max_batches, initial=args.initial)
+                         max_batches=args.max_batches, initial=args.initial,
+                         growth=args.growth if args.growth > 0 else None)
         state = run_loop(store, make_fitter(args), executor, menu, settings_from(args), cfg,
                          args.state, domains=domains, seed=args.seed, log=log)
     if args.json:

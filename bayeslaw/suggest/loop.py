@@ -44,12 +44,25 @@ Executor = Callable[[Sequence[dict], RunStore], None]
 @dataclass(frozen=True)
 class LoopConfig:
     """When to stop: experiment compute ``flops``, ``regret`` threshold (relative),
-    ``max_batches``; ``initial`` runs of a seed design when the store is empty."""
+    ``max_batches``; ``initial`` runs of a seed design when the store is empty;
+    ``growth``: a batch may spend at most ``growth`` times the compute spent so far
+    (seed design included), so the campaign grows geometrically and each batch
+    chooses between many cheap runs and a few decisive expensive ones at equal cost
+    (:func:`bayeslaw.suggest.select.best_batch`); None: only the remaining ``flops``
+    limit a batch."""
 
     flops: float
     regret: float = 0.005
     max_batches: int = 100
     initial: int = 12
+    growth: float | None = 1.0
+
+
+def batch_budget(spent: float, cfg: LoopConfig) -> float:
+    """What the next batch may spend: the rest of ``cfg.flops``, at most
+    ``cfg.growth * spent`` when a growth is set and something was spent."""
+    left = max(cfg.flops - spent, 0.0)
+    return min(left, cfg.growth * spent) if cfg.growth and spent > 0 else left
 
 
 def run_key(r) -> tuple[int, int, int, str]:
@@ -139,10 +152,14 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
             regret, reason = float("nan"), None
         else:
             draws, noise = fitter(runs)
-            s = suggest(draws, noise, menu,
-                        replace(settings, campaign_flops=max(cfg.flops - spent, 0.0)),
-                        checkpoints=store.checkpoints(), done=(run_key(r) for r in runs),
-                        domains=domains, seed=seed + state["batch"])
+
+            # the growth step's budget; if nothing fits it, the whole rest
+            for budget in dict.fromkeys((batch_budget(spent, cfg), max(cfg.flops - spent, 0))):
+                s = suggest(draws, noise, menu, replace(settings, campaign_flops=budget),
+                            checkpoints=store.checkpoints(), done=[run_key(r) for r in runs],
+                            domains=domains, seed=seed + state["batch"])
+                if s.specs:
+                    break
             specs, regret = s.specs, s.regret_now
             reason = stop_reason(regret, spent, state["batch"], cfg) or (
                 None if specs else "no candidate run has value or fits the remaining budget")

@@ -96,9 +96,11 @@ def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.nd
 
 
 def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu,
-                          settings: Settings, checkpoints: Iterable[Checkpoint], seed: int):
+                          settings: Settings, checkpoints: Iterable[Checkpoint], seed: int,
+                          *, per_flop: bool = True):
     """As :func:`select_batch`, with values from the draws' moments
-    (:mod:`bayeslaw.suggest.gaussian`)."""
+    (:mod:`bayeslaw.suggest.gaussian`); ``per_flop=False`` ranks by value alone (the
+    second greedy of :func:`best_batch`)."""
     checkpoints = list(checkpoints)
     batch = gauss.Batch(gauss.Moments.of(dec, mu, sigma, nu),
                         gauss.normal_points(settings.n_points, settings.q + 1, seed))
@@ -112,14 +114,33 @@ def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma,
         value = np.zeros(len(cands))
         free = np.flatnonzero(~taken)
         value[free] = batch.values(free)
-        i = _pick(value / np.maximum(cost, floor), cost, left, taken)
+        score = value / np.maximum(cost, floor)
+        i = _pick(score if per_flop else value, cost, left, taken)
         if i is None:
             break
         taken[i] = True
-        picks.append((i, float(cost[i]), float(value[i] / max(cost[i], floor))))
+        picks.append((i, float(cost[i]), float(score[i])))
         left = None if left is None else left - cost[i]
         batch.add(i)
     return picks, float(before - batch.regret())
+
+
+def best_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
+               checkpoints: Iterable[Checkpoint], seed: int):
+    """The greedy batch by value per FLOP, or, when the batch has a compute budget
+    (``settings.campaign_flops``), the better of it and the greedy batch by value alone
+    within that budget (the cost-benefit / unit-cost pair of Krause & Guestrin 2005,
+    "A note on the budgeted maximization of submodular functions"; Leskovec et al.
+    2007 "Cost-effective outbreak detection"). Ratio greedy alone can be arbitrarily
+    bad under a budget: it fills the batch with cheap runs of small value and never
+    buys the expensive run that would settle the decision."""
+    checkpoints = list(checkpoints)
+    ratio = select_batch_gaussian(cands, dec, mu, sigma, nu, settings, checkpoints, seed)
+    if settings.campaign_flops is None:
+        return ratio
+    value = select_batch_gaussian(cands, dec, mu, sigma, nu, settings, checkpoints, seed,
+                                  per_flop=False)
+    return value if value[1] > ratio[1] else ratio
 
 
 def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
@@ -173,8 +194,7 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     sigma = np.broadcast_to(noise["sigma"], (draws.n_draws,)).astype(float)
     nu = np.broadcast_to(noise.get("nu", 1e6), (draws.n_draws,)).astype(float)
     if settings.method == "gaussian":
-        picks, gain = select_batch_gaussian(cands, dec, mu, sigma, nu, settings, checkpoints,
-                                            seed)
+        picks, gain = best_batch(cands, dec, mu, sigma, nu, settings, checkpoints, seed)
     else:
         picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
     specs = [to_spec(cands[i], cost_flops=c, score=s, seed=settings.run_seed)

@@ -77,8 +77,11 @@ def _campaigns(ctx: Context, law: str, budget: float):
     with RunStore(ctx.store("active-loop")) as store:
         state = run_loop(store, lambda runs: fitter(runs), trainer_executor(
             settings=settings(ctx).to_dict()), menu,
-            Settings(budget=budget, k=len(ctx.domains), q=int(acfg.get("batch", 4))),
-            LoopConfig(flops=float(acfg["flops"]), regret=float(acfg.get("regret", 0.0))),
+            # The study's records were made with the reweighting values and no growth step.
+            Settings(budget=budget, k=len(ctx.domains), q=int(acfg.get("batch", 4)),
+                     method="reweight"),
+            LoopConfig(flops=float(acfg["flops"]), regret=float(acfg.get("regret", 0.0)),
+                       growth=None),
             ctx.out / "active-loop.state.json", domains=ctx.domains,
             seed=int(acfg.get("seed", 0)), log=lambda m: log(f"loop: {m}"))
     export(ctx, "active-loop")

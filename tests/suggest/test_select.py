@@ -53,3 +53,44 @@ def test_a_certain_posterior_suggests_nothing():
     point = DRAWS.subset(np.zeros(150, int))  # every draw the same: nothing to learn
     s = suggest(point, noise(150), MENU, Settings(budget=BUDGET, q=3, n_worlds=16))
     assert s.specs == [] and s.regret_now == pytest.approx(0.0, abs=1e-15)
+
+
+def _decisive_world(S=400, seed=0):
+    """Two decisions whose loss difference is set by one latent z; the expensive
+    candidate sees z sharply, the cheap ones see a hundredth of it through the noise."""
+    from bayeslaw.suggest.decisions import Decisions
+
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(S)
+    loss = np.stack([2.0 + 0.05 * z, 2.0 - 0.05 * z], axis=1)
+    dec = Decisions(*(np.ones(2),) * 3, loss, loss.min(axis=1))
+    cands = [Candidate(1000, 1000 * (i + 1), 0, "d") for i in range(8)]
+    cands.append(Candidate(100_000, 100_000, 0, "d"))  # 6e10 FLOPs, ~1000x a cheap one
+    mu = np.column_stack([0.0002 * z + 0.01 * rng.standard_normal(S) for _ in range(8)]
+                         + [0.05 * z])
+    return cands, dec, mu, np.full(S, 0.005), np.full(S, 1e6)
+
+
+def test_under_a_budget_the_better_of_ratio_and_value_greedy_buys_the_decisive_run():
+    """Krause & Guestrin's pair: per FLOP the cheap runs win; within a budget that fits
+    the decisive expensive run, buying it reduces the regret more, and is chosen."""
+    from bayeslaw.suggest.select import best_batch, select_batch_gaussian
+
+    cands, dec, mu, sigma, nu = _decisive_world()
+    budget = 6.0 * 100_000 * 100_000
+    s = Settings(budget=1.0, q=4, campaign_flops=budget)
+    ratio = select_batch_gaussian(cands, dec, mu, sigma, nu, s, [], 0)
+    assert all(i < 8 for i, _, _ in ratio[0])
+    picks, gain = best_batch(cands, dec, mu, sigma, nu, s, [], 0)
+    assert [i for i, _, _ in picks] == [8] and gain > 5 * ratio[1]
+    unlimited = best_batch(cands, dec, mu, sigma, nu, Settings(budget=1.0, q=4), [], 0)
+    assert unlimited == ratio  # without a budget: value per FLOP only
+
+
+def test_batch_budget_grows_with_the_compute_spent():
+    from bayeslaw.suggest.loop import LoopConfig, batch_budget
+
+    cfg = LoopConfig(flops=100.0, growth=1.0)
+    assert batch_budget(0.0, cfg) == 100.0  # nothing spent yet: the whole budget
+    assert batch_budget(10.0, cfg) == 10.0 and batch_budget(60.0, cfg) == 40.0
+    assert batch_budget(10.0, LoopConfig(flops=100.0, growth=None)) == 90.0
