@@ -19,7 +19,7 @@ regret stays under the level until the end of the strategy's trace, for
               every value per axis), each level one batch;
   (c) random: the same seed design, then q random menu runs per batch.
 
-Usage: python bench/bench_suggest.py [--quick] [--seeds 3] [--fitter fit|standin]
+Usage: python bench/bench_suggest.py [--quick] [--seeds 3]
        [--strategies loop,loop-nogrowth,loop-reweight,grid,random] [--growth 1]
 """
 
@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
-sys.path.insert(0, os.path.dirname(__file__))
 
 import numpy as np  # noqa: E402
 
@@ -62,11 +60,7 @@ def make_truth(seed: int) -> Truth:
     return Truth(Draws.point("domain_gap", theta), sigma=0.005)
 
 
-def make_fitter(kind: str, seed: int, n: int):
-    if kind == "standin":
-        from _standin_fit import standin_fit
-
-        return lambda runs, i: standin_fit(runs, seed=seed * 100 + i, warmup=n, samples=n)
+def make_fitter(seed: int, n: int):
     from bayeslaw.fit import fit
 
     def fitter(runs, i):
@@ -194,8 +188,7 @@ def reached(trace, target: float):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="1 seed, short fits, few batches")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--fitter", choices=("fit", "standin"), default="fit")
+    ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--draws", type=int, default=300,
                     help="NUTS warmup and samples per chain (2 chains)")
     ap.add_argument("--q", type=int, default=4)
@@ -206,11 +199,11 @@ def main() -> None:
     ap.add_argument("--growth", type=float, default=1.0,
                     help="loop: a batch spends at most GROWTH x the compute so far (as "
                     "`bayeslaw loop --growth`); 0: no limit")
-    ap.add_argument("--worlds", type=int, default=64)
-    ap.add_argument("--max-batches", type=int, default=12)
+    ap.add_argument("--worlds", type=int, default=128)
+    ap.add_argument("--max-batches", type=int, default=10)
     ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002, 0.001, 0.0005],
                     help="true-regret levels to report (the issue's goal is 0.005)")
-    ap.add_argument("--strategies", default="loop,grid,random")
+    ap.add_argument("--strategies", default="loop,loop-nogrowth,loop-reweight,grid,random")
     args = ap.parse_args()
     seeds = range(1 if args.quick else args.seeds)
     if args.quick:
@@ -220,12 +213,13 @@ def main() -> None:
     print(f"menu {len(enumerate_candidates(MENU, max_run_flops=CAP))} runs under the cap "
           f"{CAP:.3g}; full grid costs {grid_total:.3g} FLOPs; target budget {budget:.3g} "
           f"with k={args.k}; "
-          f"fitter {args.fitter}; true-regret levels {args.target}", flush=True)
+          f"fit: domain_gap NUTS 2 chains x {args.draws}; true-regret levels {args.target}",
+          flush=True)
     results = {}
     for seed in seeds:
         truth = make_truth(seed)
         scorer = Scorer(truth, budget, args.k)
-        fitter = make_fitter(args.fitter, seed, 150 if args.quick else args.draws)
+        fitter = make_fitter(seed, 150 if args.quick else args.draws)
         for name in args.strategies.split(","):
             t = time.time()
             trace = run_strategy(name, truth, fitter, scorer, args, seed, grid_total)
@@ -245,7 +239,7 @@ def summarize(results, seeds, names, grid_total, target) -> None:
         vals = [results[(s, name, target)] for s in seeds]
         print(f"  {name:<6} " + "  ".join(f"{v:.3g}" if v else f">{grid_total:.3g}"
                                           for v in vals))
-    for loop in (n for n in names if n.startswith("loop")):
+    for loop in (n for n in names if n != "grid"):
         if "grid" not in names:
             break
         ratios = [(results[(s, loop, target)] or np.inf)
