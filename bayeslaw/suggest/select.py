@@ -4,12 +4,14 @@ At each of q steps every remaining candidate x gets the score
 
     score(x) = V(x | earlier picks) / cost(x | earlier picks)
 
-(:mod:`bayeslaw.suggest.acquisition` for V, :mod:`bayeslaw.suggest.candidates` for
-the marginal cost, which is zero for the part of a trunk the batch already
-pretrains). The best is picked, the worlds condition on its fantasized outcome,
-and the loop goes on until q runs are picked, no candidate fits the remaining
-campaign budget, or no candidate has any value left. Pure: (draws, noise,
-settings, seed) -> ranked specs.
+(V from the draws' moments, :mod:`bayeslaw.suggest.gaussian`, by default, or from
+fantasized outcomes reweighting the draws, :mod:`bayeslaw.suggest.acquisition`;
+:mod:`bayeslaw.suggest.candidates` for the marginal cost, which is zero for the part
+of a trunk the batch already pretrains). The best is picked, the batch conditions on
+its outcome, and the loop goes on until q runs are picked, no candidate fits the
+remaining campaign budget, or no candidate has any value left. With a campaign
+budget, the Gaussian batch is the better of this and the greedy batch by value alone
+(:func:`best_batch`). Pure: (draws, noise, settings, seed) -> ranked specs.
 """
 
 from __future__ import annotations
