@@ -61,12 +61,9 @@ class FitData:
 
 
 def bucket(n: int) -> int:
-    """The padded number of runs for ``n``: the next of 8, 12, 16, 24, 32, 48, 64, ...
-    (steps of x1.5 and x1.33, so at most a third of the likelihood is padding)."""
-    size = 8
-    while size < n:
-        size = size * 3 // 2 if size & (size - 1) == 0 else size * 4 // 3
-    return size
+    """The padded number of runs for ``n``: the next power of two from 16 (at most half
+    the likelihood is padding, which costs far less than a compile at these sizes)."""
+    return max(16, 1 << (max(n, 1) - 1).bit_length())
 
 
 def _geomean(x: np.ndarray, fallback: float) -> float:
