@@ -52,25 +52,30 @@ def trainer_executor(*, seed: int = 0, python: str | None = None,
     loop trains exactly like the runs it started from.
     """
     import json
+    import os
+    import shutil
     import subprocess
     import sys
     import tempfile
 
     from bayeslaw.errors import BayeslawError
 
-    def _json(obj) -> str:
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+    def _json(folder: str, name: str, obj) -> str:
+        path = os.path.join(folder, name)
+        with open(path, "w") as f:
             json.dump(obj, f)
-        return f.name
+        return path
 
     def execute(specs: Sequence[dict], store: RunStore) -> None:
-        path = _json([{**s, "seed": s.get("seed", seed)} for s in specs])
+        folder = tempfile.mkdtemp(prefix="bayeslaw-train-")
+        path = _json(folder, "specs.json", [{**s, "seed": s.get("seed", seed)} for s in specs])
         cmd = [python or sys.executable, "-m", "bayeslaw", "train", "--specs", path,
                "--store", str(store.path), "--no-progress"]
         if settings:
-            cmd += ["--settings", _json(settings)]
-        if subprocess.run(cmd).returncode != 0:
+            cmd += ["--settings", _json(folder, "settings.json", settings)]
+        if subprocess.run(cmd).returncode != 0:  # the files stay, for the user to inspect
             raise BayeslawError(f"the trainer failed on {path} (command: {' '.join(cmd)}); "
                                 "fix it and run the loop again: it resumes")
+        shutil.rmtree(folder, ignore_errors=True)
 
     return execute

@@ -101,7 +101,10 @@ def choose_law(ctx: Context, budget: float) -> str:
     for law in ranked:
         if split_sensitive(_posterior(ctx, law), 1e5, budget / 6e5):
             return law
-    raise RuntimeError("no fitted law depends on the split")
+    from bayeslaw.errors import BayeslawError
+
+    raise BayeslawError("no fitted law depends on the split of D and D'; add one that does "
+                        "(domain_gap, effective_transfer, saturation) to [fit] laws")
 
 
 def model_sizes(ctx: Context) -> list[int]:
