@@ -45,7 +45,7 @@ from bayeslaw.suggest.candidates import (  # noqa: E402
     enumerate_candidates,
 )
 from bayeslaw.suggest.decisions import bayes_decision, decisions_at  # noqa: E402
-from bayeslaw.suggest.loop import initial_design, run_key  # noqa: E402
+from bayeslaw.suggest.loop import LoopConfig, batch_budget, initial_design, run_key  # noqa: E402
 
 BASE = dict(E=1.5, A=30.0, alpha=0.3, B=60.0, beta=0.3, G=0.5, S=2e6, gamma=0.5)
 MENU = Menu((20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000),
@@ -154,7 +154,9 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
         if name.startswith("loop"):
             method = "reweight" if "reweight" in name else "gaussian"
             growth = None if name != "loop" else args.growth
-            for budget in ((growth * camp.spent, None) if growth else (None,)):
+            # as `bayeslaw loop`: the growth step, else (nothing fits it) no limit
+            step = batch_budget(camp.spent, LoopConfig(flops=np.inf, growth=growth))
+            for budget in ((step, None) if growth else (None,)):
                 s = suggest(draws, noise, MENU, Settings(
                     budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
                     n_worlds=args.worlds, method=method, campaign_flops=budget),

@@ -97,15 +97,33 @@ def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.nd
     return int(np.argmax(np.where(ok, scores, -np.inf))) if ok.any() else None
 
 
-def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu,
-                          settings: Settings, checkpoints: Iterable[Checkpoint], seed: int,
-                          *, per_flop: bool = True):
-    """As :func:`select_batch`, with values from the draws' moments
-    (:mod:`bayeslaw.suggest.gaussian`); ``per_flop=False`` ranks by value alone (the
-    second greedy of :func:`best_batch`)."""
+class _Reweighted:
+    """The reweighting estimate (:mod:`bayeslaw.suggest.acquisition`) behind the interface
+    :func:`greedy` uses, as :class:`bayeslaw.suggest.gaussian.Batch` has it: the batch's
+    ``regret()``, the ``values(idx)`` of candidates given the picks, ``add(i)`` a pick."""
+
+    def __init__(self, dec: Decisions, mu, sigma, nu, n_worlds: int, rng: np.random.Generator):
+        self.dec, self.mu, self.sigma, self.nu = dec, mu, sigma, nu
+        self.worlds = acq.fantasize(mu, sigma, nu, n_worlds, rng)
+
+    def regret(self) -> float:
+        return float(acq.world_regret(self.worlds.log_w, self.worlds.truth, self.dec).mean())
+
+    def values(self, idx: np.ndarray) -> np.ndarray:
+        return acq.values(self.worlds, self.dec, self.mu, self.sigma, self.nu)[idx]
+
+    def add(self, i: int) -> None:
+        acq.update(self.worlds, self.mu, self.sigma, self.nu, i)
+
+
+def greedy(cands: Sequence[Candidate], batch, settings: Settings,
+           checkpoints: Iterable[Checkpoint], *, per_flop: bool = True):
+    """Greedy joint batch: ``[(index into cands, marginal cost, score)]`` and the batch's
+    expected drop of the regret. ``batch`` values the candidates given the picks so far
+    (:class:`bayeslaw.suggest.gaussian.Batch` or :class:`_Reweighted`); each step picks
+    the best by value per FLOP (``per_flop=False``: by value alone) among the runs that
+    fit the rest of ``settings.campaign_flops``."""
     checkpoints = list(checkpoints)
-    batch = gauss.Batch(gauss.Moments.of(dec, mu, sigma, nu),
-                        gauss.normal_points(settings.n_points, settings.q + 1, seed))
     before = batch.regret()
     taken = np.zeros(len(cands), bool)
     picks: list[tuple[int, float, float]] = []
@@ -125,6 +143,16 @@ def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma,
         left = None if left is None else left - cost[i]
         batch.add(i)
     return picks, float(before - batch.regret())
+
+
+def select_batch_gaussian(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu,
+                          settings: Settings, checkpoints: Iterable[Checkpoint], seed: int,
+                          *, per_flop: bool = True):
+    """:func:`greedy` with values from the draws' moments (:mod:`bayeslaw.suggest.gaussian`);
+    ``per_flop=False`` ranks by value alone (the second greedy of :func:`best_batch`)."""
+    batch = gauss.Batch(gauss.Moments.of(dec, mu, sigma, nu),
+                        gauss.normal_points(settings.n_points, settings.q + 1, seed))
+    return greedy(cands, batch, settings, checkpoints, per_flop=per_flop)
 
 
 def best_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
@@ -147,26 +175,10 @@ def best_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settin
 
 def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, settings: Settings,
                  checkpoints: Iterable[Checkpoint], rng: np.random.Generator):
-    """Greedy joint batch: ``[(index into cands, marginal cost, score)]`` and the batch's
-    expected drop of the regret (the worlds' mean regret before minus after)."""
-    checkpoints = list(checkpoints)
-    worlds = acq.fantasize(mu, sigma, nu, settings.n_worlds, rng)
-    before = acq.world_regret(worlds.log_w, worlds.truth, dec).mean()
-    taken = np.zeros(len(cands), bool)
-    picks: list[tuple[int, float, float]] = []
-    left = settings.campaign_flops
-    for _ in range(settings.q):
-        cost = marginal_costs(cands, [cands[i] for i, _, _ in picks], checkpoints)
-        floor = 1e-6 * max(float(cost.max()), 1.0)
-        scores = acq.values(worlds, dec, mu, sigma, nu) / np.maximum(cost, floor)
-        i = _pick(scores, cost, left, taken)
-        if i is None:
-            break
-        taken[i] = True
-        picks.append((i, float(cost[i]), float(scores[i])))
-        left = None if left is None else left - cost[i]
-        acq.update(worlds, mu, sigma, nu, i)
-    return picks, float(before - acq.world_regret(worlds.log_w, worlds.truth, dec).mean())
+    """:func:`greedy` with values from fantasized outcomes reweighting the draws
+    (:mod:`bayeslaw.suggest.acquisition`, ``settings.n_worlds`` worlds), by value per FLOP."""
+    return greedy(cands, _Reweighted(dec, mu, sigma, nu, settings.n_worlds, rng), settings,
+                  checkpoints)
 
 
 def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings: Settings, *,
