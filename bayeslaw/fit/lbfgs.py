@@ -102,6 +102,11 @@ def optimize(law: Law, fdata, *, n_starts: int = 8, priors=None) -> tuple[np.nda
     return best
 
 
+def robust_scale(r: np.ndarray) -> float:
+    """The noise scale of residuals ``r``: 1.4826 MAD (the SD for Gaussian noise), >= 1e-6."""
+    return max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
+
+
 def _point(law: Law, fdata, x: np.ndarray) -> dict[str, np.ndarray]:
     """Symbols at latent ``x`` plus the residual noise scale (robust: 1.4826 MAD)."""
     import jax.numpy as jnp
@@ -112,7 +117,7 @@ def _point(law: Law, fdata, x: np.ndarray) -> dict[str, np.ndarray]:
     theta = to_symbols(law, latent_shapes(law, len(fdata.domains)), jnp.asarray(x), data)
     r = np.asarray(predict_log_loss(law, theta, data)) - fdata.log_loss
     out = {k: np.asarray(v) for k, v in theta.items()}
-    out["sigma"] = np.asarray(max(1.4826 * np.median(np.abs(r - np.median(r))), 1e-6))
+    out["sigma"] = np.asarray(robust_scale(r))
     out["nu"] = np.asarray(NU_POINT)
     return out
 

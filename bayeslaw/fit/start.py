@@ -82,7 +82,7 @@ def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
     data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}  # compiled per bucket
     pred, jac = _prediction_fn(law, len(fdata.domains))
     r = np.asarray(pred(jnp.asarray(x), data))[:n] - fdata.log_loss
-    sigma = max(1.4826 * float(np.median(np.abs(r - np.median(r)))), 1e-6)
+    sigma = lbfgs.robust_scale(r)
     T = _tie(shapes)
     J = np.asarray(jac(jnp.asarray(x), data))[:n] @ T
     scale = np.array([priors[p]["scale"] for p in shapes])
