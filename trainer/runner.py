@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import time
 from pathlib import Path
 
@@ -49,6 +50,16 @@ class Options:
 
     def ckpt_dir(self) -> Path:
         return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")
+
+
+def _load_checkpoint(path: str, device: str) -> dict:
+    """Load a checkpoint's tensors and plain values only (``weights_only=True``): a file
+    planted in the checkpoint folder must never run code when it is unpickled."""
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise BayeslawError(f"checkpoint {path} holds more than tensors and plain values; "
+                            "refusing to load it (delete the file to retrain)") from e
 
 
 def _steps(spec: RunSpec, tps: int) -> list[int]:
@@ -136,8 +147,7 @@ class SpecRun:
                  and Path(c.path).exists()]
         best = max(saved, key=lambda c: c.config["step"], default=None)
         if best is not None and best.config["step"] * self.tps > self.trainer.tokens:
-            state = torch.load(best.path, map_location=self.device, weights_only=False)
-            self.trainer.load_state_dict(state)
+            self.trainer.load_state_dict(_load_checkpoint(best.path, self.device))
 
     def reach(self, store: RunStore, step: int) -> None:
         """Train (or load) the pretraining stream up to ``step``, then save it there."""

@@ -115,3 +115,28 @@ def test_branching_from_a_stored_checkpoint_costs_only_the_specialization(tiny, 
     (run,) = execute(spec, tiny, opts)
     assert run.parent_id == ckpt.ckpt_id and run.domain == "bible"
     assert (run.pretrain_tokens, run.specialize_tokens) == (ckpt.pretrain_tokens, 4096)
+
+
+class _Planted:
+    """A pickle that would create a marker file when unpickled without weights_only."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_planted_checkpoint_is_refused_without_running_code(tiny, opts, tmp_path):
+    import torch
+
+    execute(RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, seed=3), tiny, opts)
+    with RunStore(opts.store) as store:
+        (ckpt,) = store.checkpoints()
+    marker = tmp_path / "pwned"
+    torch.save({"model": _Planted(str(marker))}, ckpt.path)
+    spec = RunSpec(params=3000, pretrain_tokens=0, specialize_tokens=(4096,),
+                   domains=("bible",), seed=3, checkpoint=ckpt.ckpt_id)
+    with pytest.raises(BayeslawError, match="refusing to load"):
+        execute(spec, tiny, opts)
+    assert not marker.exists()
