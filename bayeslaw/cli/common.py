@@ -59,4 +59,69 @@ def open_store(args: argparse.Namespace, *, must_exist: bool = False):
             f"no run store at {path}; import runs first (bayeslaw runs import FILE) "
             "or point --store / $BAYESLAW_STORE at an existing one"
         )
-    return RunStore(path)
+    return RunStore(path, create=not must_exist)
+
+
+# -- argument checks: argparse types built on bayeslaw.checks (run at parse time, before
+# any heavy import, so a bad value comes back at once with exit 2) ------------------------
+def arg(check, *extra):
+    """An argparse ``type`` from a :mod:`bayeslaw.checks` function."""
+    from bayeslaw.errors import BayeslawError
+
+    def convert(text: str):
+        try:
+            return check(text, "value", *extra)
+        except BayeslawError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix("value ")) from None
+
+    convert.__name__ = check.__name__  # argparse names the type in its messages
+    return convert
+
+
+def _int_text(check):
+    def parse(text, name, *extra):
+        from bayeslaw.checks import parse_number
+
+        return check(parse_number(text, name), name, *extra)
+    parse.__name__ = check.__name__
+    return parse
+
+
+def positive_float():
+    from bayeslaw.checks import positive
+    return arg(positive)
+
+
+def fraction_float():
+    from bayeslaw.checks import fraction
+    return arg(fraction)
+
+
+def token_count(minimum: int = 0):
+    from bayeslaw.checks import count
+    return arg(count, minimum)
+
+
+def whole(minimum: int = 1):
+    from bayeslaw.checks import integer
+    return arg(_int_text(integer), minimum)
+
+
+def add_force(parser: argparse.ArgumentParser, what: str = "an output file of another kind"
+              ) -> None:
+    parser.add_argument("--force", action="store_true", help=f"overwrite {what}")
+
+
+def check_output(path: str, kinds: tuple[str, ...], args: argparse.Namespace,
+                 what: str = "--out") -> str:
+    """:func:`bayeslaw.checks.output` with the CLI's remedy."""
+    from bayeslaw.checks import output
+    from bayeslaw.errors import BayeslawError
+
+    try:
+        output(path, kinds, force=getattr(args, "force", False), what=what)
+    except BayeslawError as e:
+        hint = " (create it first)" if "does not exist" in str(e) else \
+            "" if str(e).endswith("directory") else " (pass --force to overwrite it anyway)"
+        raise BayeslawError(f"{e}{hint}") from None
+    return path

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log, open_store
+from bayeslaw.cli.common import (
+    add_force,
+    add_json,
+    add_store,
+    check_output,
+    emit_json,
+    log,
+    open_store,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the valid rows and list the rejected ones")
+    imp.add_argument("--allow-duplicates", action="store_true",
+                     help="also import records of a measurement the store already holds "
+                     "(same N, D, D', domain, seed, loss and source); skipped by default")
     add_store(imp)
     add_json(imp)
     imp.set_defaults(func=cmd_import)
@@ -38,29 +49,64 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(.csv or .jsonl). The file imports back unchanged.")
     ex.add_argument("file")
     ex.add_argument("--domain", action="append", help="only this domain (repeatable)")
+    add_force(ex, "an existing file that is not text")
     add_store(ex)
     add_json(ex)
     ex.set_defaults(func=cmd_export)
 
+    rm = runs_sub.add_parser("delete", help="delete runs by id",
+                             description="Delete runs from the store by id (all or none: an "
+                             "unknown id deletes nothing). Refit afterwards.")
+    rm.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    add_store(rm)
+    add_json(rm)
+    rm.set_defaults(func=cmd_delete)
+
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bayeslaw.runs.io import import_file
+    from bayeslaw.runs.io import import_runs
+    from bayeslaw.runs.store import resolve_path
 
-    with open_store(args) as store:
-        n, rejected = import_file(store, args.file, skip_invalid=args.skip_invalid)
-    for r in rejected:
+    path = resolve_path(args.store)
+    created = not path.exists()
+    ok = False
+    try:
+        with open_store(args) as store:
+            out = import_runs(store, args.file, skip_invalid=args.skip_invalid,
+                              allow_duplicates=args.allow_duplicates)
+        ok = not (out.rejected and not args.skip_invalid)
+    finally:
+        if created and not ok:
+            _remove_new_store(path)
+    for r in out.rejected:
         log(f"{args.file}:{r.line}: {r.reason}")
-    strict_failure = bool(rejected) and not args.skip_invalid
-    if strict_failure:
-        log(f"{len(rejected)} invalid row(s); nothing imported "
+    if not ok:
+        log(f"{len(out.rejected)} invalid row(s); nothing imported "
             "(fix them, or pass --skip-invalid to import the valid rows)")
     else:
-        log(f"imported {n} run(s) into {store.path}"
-            + (f"; skipped {len(rejected)} invalid row(s)" if rejected else ""))
+        log(f"imported {out.written} new run(s) into {path}"
+            + (f", skipped {out.skipped} already in the store" if out.skipped else "")
+            + (f"; skipped {len(out.rejected)} invalid row(s)" if out.rejected else ""))
     if args.json:
-        emit_json({"imported": n, "store": str(store.path),
-                   "rejected": [{"line": r.line, "reason": r.reason} for r in rejected]})
-    return 2 if strict_failure else 0
+        emit_json({"imported": out.written, "skipped_duplicates": out.skipped,
+                   "store": str(path),
+                   "rejected": [{"line": r.line, "reason": r.reason} for r in out.rejected]})
+    return 0 if ok else 2
+
+
+def _remove_new_store(path) -> None:
+    """Remove a store this command created but did not fill: a failed import leaves no
+    new file behind. Only if it is still empty, in case another writer got there."""
+    from bayeslaw.runs.store import RunStore
+
+    try:
+        with RunStore(path, create=False) as store:
+            empty = store.count() == 0 and not store.checkpoints()
+    except Exception:  # not ours to judge: leave it
+        return
+    if empty:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 def _table(runs) -> str:
@@ -87,10 +133,25 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bayeslaw.runs.io import write_runs
 
+    check_output(args.file, ("text",), args, what="export file")
     with open_store(args, must_exist=True) as store:
         runs = store.runs(domains=args.domain, status=None)
     write_runs(args.file, runs)
     log(f"exported {len(runs)} run(s) to {args.file}")
     if args.json:
         emit_json({"exported": len(runs), "file": args.file})
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from bayeslaw.errors import BayeslawError
+
+    with open_store(args, must_exist=True) as store:
+        missing = store.delete(args.run_ids)
+    if missing:
+        raise BayeslawError(f"no run {', '.join(missing)} in {store.path}; nothing deleted "
+                            "(see bayeslaw runs list --all)")
+    log(f"deleted {len(args.run_ids)} run(s) from {store.path}")
+    if args.json:
+        emit_json({"deleted": list(args.run_ids), "store": str(store.path)})
     return 0

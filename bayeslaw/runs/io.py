@@ -37,27 +37,43 @@ def _format(path: Path) -> str:
     raise BayeslawError(f"{path}: unknown file type {suffix!r}; use a .csv or .jsonl file")
 
 
+def _header(path: Path, fieldnames: Sequence[str] | None) -> None:
+    """Refuse a header missing a required column, or naming one twice (``N`` and
+    ``params`` both)."""
+    seen: dict[str, str] = {}
+    for raw in fieldnames or []:
+        name = normalize_keys({raw: None}).popitem()[0] if raw is not None else ""
+        if name in seen:
+            raise BayeslawError(f"{path}:1: columns {seen[name]!r} and {raw!r} both give "
+                                f"{name}; keep one")
+        seen[name] = raw
+    missing = [c for c in REQUIRED if c not in seen]
+    if missing:
+        raise BayeslawError(
+            f"{path}: header lacks column(s) {', '.join(missing)} "
+            f"(expected {', '.join(REQUIRED)}; aliases N, D, D_prime are accepted)"
+        )
+
+
 def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header = [normalize_keys({c: None}).popitem()[0] for c in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise BayeslawError(
-                f"{path}: header lacks column(s) {', '.join(missing)} "
-                f"(expected {', '.join(REQUIRED)}; aliases N, D, D_prime are accepted)"
-            )
-        for row in reader:
-            if None in row:
-                yield reader.line_num, "more fields than the header has"
-            elif all(v in (None, "") for v in row.values()):
-                continue
-            else:
-                yield reader.line_num, row
+    # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") is not part of the first name
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f, strict=True)  # strict: an unterminated quote is an error
+        try:
+            _header(path, reader.fieldnames)
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, "more fields than the header has"
+                elif all(v in (None, "") for v in row.values()):
+                    continue
+                else:
+                    yield reader.line_num, row
+        except csv.Error as e:
+            raise BayeslawError(f"{path}:{reader.line_num}: malformed CSV ({e})") from None
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
                 continue
@@ -78,41 +94,53 @@ class ParsedFile:
     rejected: list[Rejected]
 
 
-def read_runs(path: str | os.PathLike) -> ParsedFile:
-    """Parse and validate a run file.
-
-    Duplicated run ids within the file are rejected (every occurrence after the
-    first); the line of a CSV record is the file line where it ends.
+def _validated(path: str | os.PathLike) -> Iterator[tuple[int, Run | Rejected]]:
+    """Each record of a run file, validated, in file order: ``(line, Run)`` or
+    ``(line, Rejected)``. Duplicated run ids within the file are rejected (every
+    occurrence after the first); the line of a CSV record is the file line where it ends.
     """
     path = Path(path)
     if not path.is_file():
         raise BayeslawError(f"{path}: no such file")
     records = _csv_records(path) if _format(path) == "csv" else _jsonl_records(path)
-    runs: list[Run] = []
-    lines: list[int] = []
-    rejected: list[Rejected] = []
     seen: dict[str, int] = {}
     try:
         for line, record in records:
             if isinstance(record, str):
-                rejected.append(Rejected(line, record))
+                yield line, Rejected(line, record)
                 continue
             try:
                 run = validate(record)
             except InvalidRunError as e:
-                rejected.append(Rejected(line, str(e)))
+                yield line, Rejected(line, str(e))
                 continue
-            if run.run_id in seen:
-                rejected.append(Rejected(line, f"duplicate run_id {run.run_id} "
-                                               f"(first on line {seen[run.run_id]})"))
-                continue
-            seen[run.run_id] = line
-            runs.append(run)
-            lines.append(line)
+            if not _blank_id(record):  # generated ids cannot repeat; keep the map small
+                if run.run_id in seen:
+                    yield line, Rejected(line, f"duplicate run_id {run.run_id} "
+                                               f"(first on line {seen[run.run_id]})")
+                    continue
+                seen[run.run_id] = line
+            yield line, run
     except UnicodeDecodeError as e:
         raise BayeslawError(f"{path}: not UTF-8 text ({e.reason})") from None
-    except csv.Error as e:
-        raise BayeslawError(f"{path}: malformed CSV ({e})") from None
+
+
+def _blank_id(record: dict[str, Any]) -> bool:
+    rid = record.get("run_id", record.get("id"))
+    return rid is None or (isinstance(rid, str) and not rid.strip())
+
+
+def read_runs(path: str | os.PathLike) -> ParsedFile:
+    """Parse and validate a run file (see :func:`_validated`), all in memory."""
+    runs: list[Run] = []
+    lines: list[int] = []
+    rejected: list[Rejected] = []
+    for line, item in _validated(path):
+        if isinstance(item, Rejected):
+            rejected.append(item)
+        else:
+            runs.append(item)
+            lines.append(line)
     return ParsedFile(runs, lines, rejected)
 
 
@@ -137,24 +165,79 @@ def write_runs(path: str | os.PathLike, runs: Sequence[Run]) -> None:
                 f.write(json.dumps(run.to_dict(), sort_keys=True) + "\n")
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: runs written, identical records skipped, rejected records."""
+
+    written: int
+    skipped: int
+    rejected: list[Rejected]
+
+
+BATCH = 5000  # rows per executemany: memory stays flat however long the file
+
+
+def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
+                allow_duplicates: bool = False) -> Imported:
+    """Stream ``path`` into ``store`` in batches, inside one transaction.
+
+    A record of a measurement the store held before the import (same N, D, D',
+    domain, seed, loss and source; see :meth:`RunStore.same_measurement`; records
+    within one file are not compared with each other) is skipped and counted,
+    so re-importing a file adds nothing, unless ``allow_duplicates``. Strict by
+    default: if any record is invalid (including a run id already in the store with
+    other values) the transaction is rolled back and nothing is written. With
+    ``skip_invalid`` the valid records are written.
+    """
+    rejected: list[Rejected] = []
+    written = skipped = 0
+    batch: list[tuple[int, Run]] = []
+
+    def flush() -> None:
+        nonlocal written, skipped
+        taken = store.existing_ids(r.run_id for _, r in batch)
+        keep = []
+        for line, run in batch:
+            if not allow_duplicates and store.same_measurement(run, before=last):
+                skipped += 1
+            elif run.run_id in taken:
+                rejected.append(Rejected(line, f"duplicate run_id {run.run_id} "
+                                               "(already in the store, with other values)"))
+            else:
+                keep.append(run)
+        if keep:
+            store.insert(keep)
+        written += len(keep)
+        batch.clear()
+
+    store.begin()
+    last = store.last_rowid()  # records from this file are not duplicates of each other
+    try:
+        for line, item in _validated(path):
+            if isinstance(item, Rejected):
+                rejected.append(item)
+            elif rejected and not skip_invalid:
+                continue  # the import has failed: only collect the other rejections
+            else:
+                batch.append((line, item))
+                if len(batch) >= BATCH:
+                    flush()
+        if batch and (skip_invalid or not rejected):
+            flush()
+        if rejected and not skip_invalid:
+            store.rollback()
+            written = skipped = 0
+        else:
+            store.commit()
+    except BaseException:
+        store.rollback()
+        raise
+    rejected.sort(key=lambda r: r.line)
+    return Imported(written, skipped, rejected)
+
+
 def import_file(store, path: str | os.PathLike, *, skip_invalid: bool = False,
                 ) -> tuple[int, list[Rejected]]:
-    """Validate ``path`` and add its runs to ``store``.
-
-    Strict by default: if any record is invalid (including a run id already in the
-    store) nothing is written. With ``skip_invalid`` the valid records are written.
-    Returns the number written and the rejected records, in line order.
-    """
-    parsed = read_runs(path)
-    in_store = store.existing_ids(r.run_id for r in parsed.runs)
-    rejected = list(parsed.rejected)
-    keep = []
-    for line, run in zip(parsed.lines, parsed.runs, strict=True):
-        if run.run_id in in_store:
-            rejected.append(Rejected(line, f"duplicate run_id {run.run_id} (already in the store)"))
-        else:
-            keep.append(run)
-    rejected.sort(key=lambda r: r.line)
-    if rejected and not skip_invalid:
-        return 0, rejected
-    return (store.add(keep) if keep else 0), rejected
+    """:func:`import_runs`, returning ``(written, rejected)``."""
+    out = import_runs(store, path, skip_invalid=skip_invalid)
+    return out.written, out.rejected

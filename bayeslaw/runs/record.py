@@ -11,14 +11,14 @@ every problem it found.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bayeslaw import checks
 from bayeslaw.compute import run_flops
-from bayeslaw.errors import InvalidRunError
+from bayeslaw.errors import BayeslawError, InvalidRunError
 from bayeslaw.runs.ids import new_id
 
 REQUIRED = ("params", "pretrain_tokens", "specialize_tokens", "domain", "loss")
@@ -83,30 +83,20 @@ def _blank(value: Any) -> bool:
 
 
 def _number(value: Any, name: str, errors: list[str]) -> float | None:
-    if isinstance(value, bool):
-        errors.append(f"{name} must be a number (got {value!r})")
-        return None
     try:
-        x = float(value)
-    except (TypeError, ValueError):
-        errors.append(f"{name} must be a number (got {value!r})")
+        return checks.parse_number(value, name)
+    except BayeslawError as e:
+        errors.append(str(e))
         return None
-    if not math.isfinite(x):
-        errors.append(f"{name} must be finite (got {value!r})")
-        return None
-    return x
 
 
 def _count(value: Any, name: str, minimum: int, errors: list[str]) -> int | None:
     """A token or parameter count; non-integral values (D = C / 6N) are rounded."""
-    x = _number(value, name, errors)
-    if x is None:
+    try:
+        return checks.count(value, name, minimum)
+    except BayeslawError as e:
+        errors.append(str(e))
         return None
-    n = int(round(x))
-    if n < minimum:
-        errors.append(f"{name} must be >= {minimum} (got {value!r})")
-        return None
-    return n
 
 
 def _json_field(value: Any, name: str, errors: list[str]) -> dict[str, Any]:
@@ -134,7 +124,9 @@ def _optional_fields(row: dict[str, Any], errors: list[str]) -> dict[str, Any]:
         errors.append(f"run_id must not start with '-' or contain spaces (got {kw['run_id']!r})")
     if not _blank(row.get("seed")):
         seed = _number(row["seed"], "seed", errors)
-        if seed is not None:
+        if seed is not None and abs(seed) > checks.SQLITE_MAX_INT:
+            errors.append(f"seed is too large (got {row['seed']!r})")
+        elif seed is not None:
             kw["seed"] = int(seed)
     if not _blank(row.get("flops")):
         flops = _number(row["flops"], "flops", errors)
@@ -159,7 +151,8 @@ def validate(row: Mapping[str, Any]) -> Run:
     ------
     InvalidRunError
         With every problem found: a missing column, a non-numeric or non-finite
-        value, ``params <= 0``, negative token counts, ``loss <= 0``.
+        value, ``params <= 0``, negative token counts, D = D' = 0, ``loss <= 0``,
+        a count beyond SQLite's 64-bit integers.
     """
     row = normalize_keys(row)
     errors: list[str] = []
@@ -168,6 +161,10 @@ def validate(row: Mapping[str, Any]) -> Run:
     counts = {}
     for name, minimum in (("params", 1), ("pretrain_tokens", 0), ("specialize_tokens", 0)):
         counts[name] = None if name in missing else _count(row[name], name, minimum, errors)
+    if counts["pretrain_tokens"] == 0 and counts["specialize_tokens"] == 0:
+        errors.append("pretrain_tokens and specialize_tokens are both 0 (an untrained model)")
+    if "domain" not in missing and not isinstance(row["domain"], str):
+        errors.append(f"domain must be a string (got {row['domain']!r})")
     kw = _optional_fields(row, errors)
     loss = None
     if kw.get("status", "completed") == "completed":

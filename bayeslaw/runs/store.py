@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bayeslaw.checks import KIND_NAMES, file_kind
 from bayeslaw.errors import BayeslawError
 from bayeslaw.runs.record import Run
 
@@ -58,6 +59,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX checkpoints_nd ON checkpoints (params, pretrain_tokens);
     """,
+    # 3: a checkpoint's size and hash, verified before it is loaded; an index on what
+    # makes two records the same measurement, for skipping re-imported duplicates
+    """
+    ALTER TABLE checkpoints ADD COLUMN size INTEGER;
+    ALTER TABLE checkpoints ADD COLUMN sha256 TEXT;
+    CREATE INDEX runs_measurement ON runs (params, pretrain_tokens, specialize_tokens, domain);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _COLUMNS = (
@@ -78,6 +86,8 @@ class Checkpoint:
     run_id: str | None = None
     created_at: str = ""
     config: dict[str, Any] | None = None
+    size: int | None = None  # bytes of the file when it was written
+    sha256: str | None = None  # its hash, checked before the file is loaded
 
 
 def _retry(fn, timeout: float):
@@ -117,14 +127,35 @@ class RunStore:
     Parameters
     ----------
     path : path-like, optional
-        The database file; see :func:`resolve_path`. Created when missing.
+        The database file; see :func:`resolve_path`. Created when missing, unless
+        ``create`` is false.
     timeout : float
         Seconds a writer waits for another writer's lock before failing.
+    create : bool
+        Whether a missing store may be created (false for commands that only read).
+
+    Raises
+    ------
+    BayeslawError
+        If ``path`` is missing and ``create`` is false, or is not a SQLite database.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 60.0):
+    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 60.0,
+                 create: bool = True):
         self.path = resolve_path(path)
+        kind = file_kind(self.path)
+        if kind is None and not create:
+            raise BayeslawError(f"no run store at {self.path}")
+        if kind not in (None, "empty", "sqlite"):
+            raise BayeslawError(f"{self.path} is not a run store: it is {KIND_NAMES[kind]}, "
+                                "not a SQLite database")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._open(timeout)
+        except sqlite3.DatabaseError as e:  # a damaged file with a SQLite header
+            raise BayeslawError(f"{self.path} is not a usable SQLite database ({e})") from None
+
+    def _open(self, timeout: float) -> None:
         self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         # Switching to WAL and creating the schema can meet "database is locked" without
@@ -204,6 +235,21 @@ class RunStore:
             raise
         return len(rows)
 
+    def delete(self, run_ids: Sequence[str]) -> list[str]:
+        """Delete runs by id in one transaction; returns the ids that were not found
+        (nothing is deleted then)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            missing = sorted(set(run_ids) - self.existing_ids(run_ids))
+            if not missing:
+                self._conn.executemany("DELETE FROM runs WHERE run_id = ?",
+                                       [(r,) for r in run_ids])
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        return missing
+
     def runs(self, *, domains: Sequence[str] | None = None, status: str | None = "completed",
              ) -> list[Run]:
         """Runs in insertion order, optionally only some domains and one status."""
@@ -215,6 +261,37 @@ class RunStore:
             q += " AND status = ?"
             args.append(status)
         return [_row_to_run(r) for r in self._conn.execute(q + " ORDER BY rowid", args)]
+
+    # -- streamed import: one transaction, written in batches (see runs.io.import_file) --
+    def begin(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._conn.execute("ROLLBACK")
+
+    def last_rowid(self) -> int:
+        return self._conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM runs").fetchone()[0]
+
+    def same_measurement(self, run: Run, *, before: int | None = None) -> bool:
+        """Whether the store holds a record of the same measurement: the same N, D, D',
+        domain, seed, loss and source (whatever its id); with ``before``, among the
+        records up to that rowid only (see :meth:`last_rowid`)."""
+        return self._conn.execute(
+            "SELECT 1 FROM runs WHERE params = ? AND pretrain_tokens = ? AND "
+            "specialize_tokens = ? AND domain = ? AND seed IS ? AND loss IS ? AND source = ? "
+            "AND rowid <= ? LIMIT 1",
+            (run.params, run.pretrain_tokens, run.specialize_tokens, run.domain, run.seed,
+             run.loss, run.source, before if before is not None else 2**63 - 1),
+        ).fetchone() is not None
+
+    def insert(self, runs: Sequence[Run]) -> None:
+        """Insert inside a transaction opened by :meth:`begin` (no duplicate check)."""
+        self._conn.executemany(
+            f"INSERT INTO runs ({','.join(_COLUMNS)}) VALUES ({','.join('?' * len(_COLUMNS))})",
+            [_run_to_row(r) for r in runs])
 
     def get(self, run_id: str) -> Run | None:
         row = self._conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -230,9 +307,11 @@ class RunStore:
     def add_checkpoint(self, ckpt: Checkpoint) -> None:
         """Record a checkpoint (replacing one with the same id)."""
         self._conn.execute(
-            "INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO checkpoints (ckpt_id, params, pretrain_tokens, seed, path, "
+            "run_id, created_at, config, size, sha256) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (ckpt.ckpt_id, ckpt.params, ckpt.pretrain_tokens, ckpt.seed, ckpt.path,
-             ckpt.run_id, ckpt.created_at, json.dumps(ckpt.config or {}, sort_keys=True)),
+             ckpt.run_id, ckpt.created_at, json.dumps(ckpt.config or {}, sort_keys=True),
+             ckpt.size, ckpt.sha256),
         )
 
     def checkpoints(self, *, params: int | None = None) -> list[Checkpoint]:

@@ -13,7 +13,7 @@ def bayeslaw(*args, cwd=None, env=None):
 
 
 def _csv(path, rows, start=0):
-    lines = (f"{10**5 + i},{1000 * i},{i % 7},d{i % 3},{2 + i / 1e5}\n"
+    lines = (f"{10**5 + i},{1000 * (i + 1)},{i % 7},d{i % 3},{2 + i / 1e5}\n"
              for i in range(start, start + rows))
     path.write_text(HEADER + "".join(lines))
     return path
@@ -23,7 +23,8 @@ def test_import_list_export_json(tmp_path):
     db = str(tmp_path / "s.db")
     r = bayeslaw("runs", "import", str(_csv(tmp_path / "a.csv", 20)), "--store", db, "--json")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"imported": 20, "store": db, "rejected": []}
+    assert json.loads(r.stdout) == {"imported": 20, "skipped_duplicates": 0, "store": db,
+                                    "rejected": []}
     r = bayeslaw("runs", "list", "--store", db, "--json", "--domain", "d1")
     records = json.loads(r.stdout)
     assert r.returncode == 0 and len(records) == 7 and {x["domain"] for x in records} == {"d1"}
@@ -42,7 +43,7 @@ def test_one_bad_row_imports_nothing_and_exits_2(tmp_path):
     r = bayeslaw("runs", "import", str(f), "--store", db)
     assert r.returncode == 2
     assert f"{f}:3: loss must be > 0" in r.stderr and "Traceback" not in r.stderr
-    assert json.loads(bayeslaw("runs", "list", "--store", db, "--json").stdout) == []
+    assert not (tmp_path / "s.db").exists()  # a failed import leaves no new store
     r = bayeslaw("runs", "import", str(f), "--store", db, "--skip-invalid", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["imported"] == 2
     assert "bad.csv:3" in r.stderr
