@@ -27,6 +27,7 @@ def parse_number(value: Any, name: str) -> float:
     Refuses booleans, NaN and infinities, and strings Python would read but a
     spreadsheet would not (``5_0000``).
     """
+    raw = value
     if isinstance(value, bool) or value is None:
         raise BayeslawError(f"{name} must be a number (got {value!r})")
     if isinstance(value, str):
@@ -43,7 +44,7 @@ def parse_number(value: Any, name: str) -> float:
             raise BayeslawError(f"{name} must be a number (got {value!r})") from None
     x = float(value)
     if not math.isfinite(x):
-        raise BayeslawError(f"{name} must be finite (got {value!r})")
+        raise BayeslawError(f"{name} must be finite (got {raw!r})")
     return x
 
 
@@ -104,6 +105,13 @@ def text_list(value: Any, name: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable) or isinstance(value, Mapping):
         raise BayeslawError(f"{name} must be a list of strings (got {value!r})")
     return tuple(text(v, f"{name} item") for v in value)
+
+
+def sequence(value: Any, name: str) -> list:
+    """A list (not a string, not a mapping)."""
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        raise BayeslawError(f"{name} must be a list (got {value!r})")
+    return list(value)
 
 
 def number_map(value: Any, name: str) -> dict[str, float]:

@@ -16,8 +16,10 @@ checkpoint of its stream instead of retraining, and skips points already recorde
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import pickle
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,9 +49,33 @@ class Options:
     compile: bool = False
     progress: bool = True
     user_domains: dict[str, str] = dataclasses.field(default_factory=dict)
+    max_hours: float | None = 24.0  # refuse a spec estimated to take longer (None: no limit)
 
     def ckpt_dir(self) -> Path:
         return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")
+
+
+class TooLong(BayeslawError):
+    """A spec whose estimated training time is beyond :attr:`Options.max_hours`."""
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def intact(ckpt: Checkpoint) -> bool:
+    """Whether a checkpoint's file is there with the size and hash recorded when it was
+    written (a checkpoint recorded before hashes were kept passes on existence)."""
+    p = Path(ckpt.path)
+    if not p.is_file():
+        return False
+    if ckpt.size is not None and p.stat().st_size != ckpt.size:
+        return False
+    return ckpt.sha256 is None or sha256(p) == ckpt.sha256
 
 
 def _load_checkpoint(path: str, device: str) -> dict:
@@ -78,10 +104,49 @@ def _check(spec: RunSpec, settings: TrainSettings, opts: Options) -> list[str]:
     return mixture
 
 
+def train_tokens(spec: RunSpec, settings: TrainSettings, n_domains: int) -> float:
+    """Tokens a spec trains on, about: the pretraining stream to D, a cooldown of
+    ``cooldown * D_i`` at each geometric checkpoint D_i (sum < 2 cooldown D), and from
+    each checkpoint one stream per domain to the largest D' plus a decay branch of
+    ``specialize_decay * D'`` per other D'."""
+    n_ckpt = 1 if spec.checkpoint else max(1, spec.checkpoints)
+    dp = sorted(spec.specialize_tokens)
+    per_domain = (dp[-1] + settings.specialize_decay * sum(dp[:-1])) if dp else 0.0
+    return (spec.pretrain_tokens * (1 + 2 * settings.cooldown)
+            + n_ckpt * n_domains * per_domain)
+
+
+ASSUMED_MFU = 0.5  # the best model FLOP utilization bench_trainer measured on CPU (~52%)
+
+
+def estimate_seconds(spec: RunSpec, settings: TrainSettings, opts: Options,
+                     n_domains: int) -> tuple[float, str]:
+    """A lower bound on a spec's training time: its FLOPs (tokens x the model's
+    training FLOPs per token) at ``ASSUMED_MFU`` of the device's measured matmul peak;
+    and a sentence saying so."""
+    from trainer.model import train_flops_per_token
+
+    cfg = size_for(spec.params, block_size=settings.block_size)
+    flops = train_tokens(spec, settings, n_domains) * train_flops_per_token(cfg)
+    device = dev.pick(opts.device)
+    peak = dev.matmul_peak(device)
+    seconds = flops / (ASSUMED_MFU * peak)
+    return seconds, (f"{flops:.3g} training FLOPs at {ASSUMED_MFU:.0%} of {device}'s "
+                     f"measured {peak / 1e9:.0f} GFLOP/s")
+
+
 def check(spec: RunSpec, settings: TrainSettings, opts: Options) -> None:
-    """Raise a clear :class:`BayeslawError` for a spec that cannot run, before any work."""
-    _check(spec, settings, opts)
+    """Raise a clear :class:`BayeslawError` for a spec that cannot run, before any work:
+    unknown domains, an impossible size, or (:class:`TooLong`) an estimated time beyond
+    ``opts.max_hours``."""
+    mixture = _check(spec, settings, opts)
     size_for(spec.params, block_size=settings.block_size)
+    if opts.max_hours is not None:
+        seconds, how = estimate_seconds(spec, settings, opts, len(spec.domains or mixture))
+        if seconds > 3600 * opts.max_hours:
+            raise TooLong(f"run spec N={spec.params:.3g}, D={spec.pretrain_tokens:.3g}: "
+                          f"estimated {seconds / 3600:.3g} hours ({how}), beyond the "
+                          f"{opts.max_hours:g} h limit")
 
 
 class SpecRun:
@@ -129,25 +194,41 @@ class SpecRun:
         return self.opts.ckpt_dir() / f"{self.ckpt_id(step)}.pt"
 
     def _save(self, store: RunStore, step: int) -> None:
+        """Write the checkpoint under a unique temporary name in its folder, then rename
+        it into place (atomic: a kill leaves no half-written file, and two processes
+        saving the same stream never write one temporary file); record its size and
+        hash, which are checked before it is loaded."""
         path = self._path(step)
-        if not path.exists():
+        old = [c for c in store.checkpoints(params=self.ctx.params)
+               if c.ckpt_id == self.ckpt_id(step)]
+        if not (old and intact(old[0])):
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            torch.save(self.trainer.state_dict(), tmp)
-            os.replace(tmp, path)  # atomic: a kill leaves no half-written checkpoint
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    torch.save(self.trainer.state_dict(), f)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         store.add_checkpoint(Checkpoint(
             self.ckpt_id(step), self.ctx.params, step * self.tps, str(path.resolve()),
             self.spec.seed, None, time.strftime("%Y-%m-%dT%H:%M:%S"),
-            dict(self.ctx.config, step=step, code_version=dev.code_version())))
+            dict(self.ctx.config, step=step, code_version=dev.code_version()),
+            size=path.stat().st_size, sha256=sha256(path)))
 
     def _load_latest(self, store: RunStore, step: int) -> None:
-        """Position the trainer at the latest saved step <= ``step`` of this stream."""
-        saved = [c for c in store.checkpoints(params=self.ctx.params)
-                 if c.config.get("stream_key") == self.key and c.config["step"] <= step
-                 and Path(c.path).exists()]
-        best = max(saved, key=lambda c: c.config["step"], default=None)
-        if best is not None and best.config["step"] * self.tps > self.trainer.tokens:
-            self.trainer.load_state_dict(_load_checkpoint(best.path, self.device))
+        """Position the trainer at the latest intact saved step <= ``step`` of this
+        stream; a truncated or altered file is skipped (an earlier one, or training
+        from the start, takes its place)."""
+        saved = sorted((c for c in store.checkpoints(params=self.ctx.params)
+                        if c.config.get("stream_key") == self.key and c.config["step"] <= step
+                        and c.config["step"] * self.tps > self.trainer.tokens),
+                       key=lambda c: c.config["step"], reverse=True)
+        for c in saved:
+            if intact(c):
+                self.trainer.load_state_dict(_load_checkpoint(c.path, self.device))
+                return
 
     def reach(self, store: RunStore, step: int) -> None:
         """Train (or load) the pretraining stream up to ``step``, then save it there."""
@@ -266,9 +347,10 @@ class SpecRun:
         if not self.spec.checkpoint:
             return _steps(self.spec, self.tps)
         found = [c for c in store.checkpoints() if c.ckpt_id == self.spec.checkpoint]
-        if not found or not Path(found[0].path).exists():
-            raise BayeslawError(f"checkpoint {self.spec.checkpoint} is not in the store "
-                                "(or its file is gone); see bayeslaw train --list-checkpoints")
+        if not found or not intact(found[0]):
+            raise BayeslawError(f"checkpoint {self.spec.checkpoint} is not in the store, or "
+                                "its file is gone or altered (size or hash differs from the "
+                                "record); see bayeslaw train --list-checkpoints")
         c = found[0]
         if c.config.get("stream_key") != self.key:
             raise BayeslawError(f"checkpoint {c.ckpt_id} was made with other settings, model "

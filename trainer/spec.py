@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from bayeslaw import checks
 from bayeslaw.errors import BayeslawError
 
 
@@ -47,9 +48,29 @@ class TrainSettings:
         if unknown:
             raise BayeslawError(f"unknown training setting(s) {', '.join(unknown)}; "
                                 f"known: {', '.join(sorted(known))}")
-        if "mixture" in d:
-            d["mixture"] = tuple(d["mixture"])
+        for name, value in d.items():
+            d[name] = _SETTING_CHECKS[name](value, f"training setting {name}")
         return cls(**d)
+
+
+def _at_least(minimum: float):
+    def check(value: Any, name: str) -> float:
+        x = checks.parse_number(value, name)
+        if x < minimum:
+            raise BayeslawError(f"{name} must be >= {minimum} (got {value!r})")
+        return x
+    return check
+
+
+# Each setting's check (bayeslaw.checks): types from JSON or TOML are not coerced, so
+# ``batch_size: 0`` or ``mixture = "foldoc"`` is refused instead of misread.
+_SETTING_CHECKS = {
+    "batch_size": checks.integer, "block_size": checks.integer, "lr": checks.positive,
+    "weight_decay": _at_least(0), "warmup_steps": lambda v, n: checks.integer(v, n, 0),
+    "cooldown": _at_least(0), "specialize_decay": checks.fraction,
+    "eval_tokens": checks.integer, "weights": checks.number_map,
+    "mixture": checks.text_list, "explode": _at_least(1),
+}
 
 
 @dataclass(frozen=True)
@@ -65,22 +86,27 @@ class RunSpec:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RunSpec:
         """From a spec object (e.g. one item of ``bayeslaw suggest --json``)."""
+        if not isinstance(d, Mapping):
+            raise BayeslawError(f"run spec {d!r}: expected an object")
         d = dict(d)
         if "params" not in d or "pretrain_tokens" not in d:
             raise BayeslawError(f"run spec {d}: needs params and pretrain_tokens")
         sp = d.get("specialize_tokens", ())
-        sp = [sp] if isinstance(sp, int | float) else list(sp)
+        sp = [sp] if isinstance(sp, int | float | str) else sp
         dom = d.get("domains", d.get("domain", ()))
-        dom = [dom] if isinstance(dom, str) else list(dom or ())
+        dom = [dom] if isinstance(dom, str) else (dom or [])
+        ckpt = d.get("checkpoint") or d.get("parent") or d.get("parent_id") or None
         try:
-            return cls(params=int(float(d["params"])),
-                       pretrain_tokens=int(float(d["pretrain_tokens"])),
-                       specialize_tokens=tuple(int(float(x)) for x in sp if float(x) > 0),
-                       domains=tuple(dom), seed=int(d.get("seed", 0) or 0),
-                       checkpoints=int(d.get("checkpoints", 1)),
-                       checkpoint=d.get("checkpoint") or d.get("parent")
-                       or d.get("parent_id") or None)
-        except (TypeError, ValueError) as e:
+            sp = [checks.count(x, "specialize_tokens")
+                  for x in checks.sequence(sp, "specialize_tokens")]
+            return cls(params=checks.count(d["params"], "params", 1),
+                       pretrain_tokens=checks.count(d["pretrain_tokens"], "pretrain_tokens"),
+                       specialize_tokens=tuple(x for x in sp if x > 0),
+                       domains=checks.text_list(dom, "domains"),
+                       seed=checks.integer(d.get("seed", 0) or 0, "seed", 0),
+                       checkpoints=checks.integer(d.get("checkpoints", 1), "checkpoints"),
+                       checkpoint=None if ckpt is None else checks.text(ckpt, "checkpoint"))
+        except BayeslawError as e:
             raise BayeslawError(f"run spec {d}: {e}") from None
 
     def to_dict(self) -> dict[str, Any]:

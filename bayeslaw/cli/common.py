@@ -81,8 +81,13 @@ def arg(check, *extra):
 def _int_text(check):
     def parse(text, name, *extra):
         from bayeslaw.checks import parse_number
+        from bayeslaw.errors import BayeslawError
 
-        return check(parse_number(text, name), name, *extra)
+        x = parse_number(text, name)
+        try:
+            return check(x, name, *extra)
+        except BayeslawError as e:  # show what was typed, not the float it became
+            raise BayeslawError(str(e).replace(f"(got {x!r})", f"(got {text!r})")) from None
     parse.__name__ = check.__name__
     return parse
 
@@ -105,6 +110,9 @@ def token_count(minimum: int = 0):
 def whole(minimum: int = 1):
     from bayeslaw.checks import integer
     return arg(_int_text(integer), minimum)
+
+
+POSTERIOR_KINDS = ("hdf5", "netcdf")  # what `fit --out` may overwrite (netCDF-4 is HDF5)
 
 
 def add_force(parser: argparse.ArgumentParser, what: str = "an output file of another kind"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log, open_store
+from bayeslaw.cli.common import (
+    add_json,
+    add_store,
+    emit_json,
+    fraction_float,
+    log,
+    open_store,
+    whole,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,12 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--laws", default="chinchilla,domain_gap",
                    help="comma-separated law names (see `bayeslaw laws`)")
     p.add_argument("--domain", action="append", help="only this domain (repeatable)")
-    p.add_argument("--holdout", type=float, default=0.2,
+    p.add_argument("--holdout", type=fraction_float(), default=0.2,
                    help="fraction of runs (largest compute) held out")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--warmup", type=int, default=500)
-    p.add_argument("--samples", type=int, default=500)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--chains", type=whole(1), default=4)
+    p.add_argument("--warmup", type=whole(1), default=500)
+    p.add_argument("--samples", type=whole(1), default=500)
+    p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--priors", metavar="FILE")
     add_json(p)
     p.set_defaults(func=cmd_compare)

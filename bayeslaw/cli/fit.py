@@ -6,7 +6,18 @@ import argparse
 import sys
 import time
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log, open_store
+from bayeslaw.cli.common import (
+    POSTERIOR_KINDS,
+    add_force,
+    add_json,
+    add_store,
+    check_output,
+    emit_json,
+    fraction_float,
+    log,
+    open_store,
+    whole,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,16 +27,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store(p)
     p.add_argument("--law", default="domain_gap", help="law name (see `bayeslaw laws`)")
     p.add_argument("--domain", action="append", help="only this domain (repeatable)")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--warmup", type=int, default=500)
-    p.add_argument("--samples", type=int, default=500)
+    p.add_argument("--chains", type=whole(1), default=4)
+    p.add_argument("--warmup", type=whole(1), default=500)
+    p.add_argument("--samples", type=whole(1), default=500)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--priors", metavar="FILE", help="TOML file of prior overrides")
-    p.add_argument("--target-accept", type=float, default=0.9)
+    p.add_argument("--target-accept", type=fraction_float(), default=0.9)
     p.add_argument("--method", choices=("nuts", "lbfgs"), default="nuts")
-    p.add_argument("--bootstrap", type=int, default=0,
+    p.add_argument("--bootstrap", type=whole(0), default=0,
                    help="with --method lbfgs: resamples for intervals (e.g. 100)")
     p.add_argument("--out", required=True, metavar="POSTERIOR.nc")
+    add_force(p, "an existing --out file that is not a posterior (e.g. a run store)")
     add_json(p)
     p.set_defaults(func=cmd_fit)
 
@@ -52,11 +64,12 @@ def summary(post, seconds: float) -> dict:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    check_output(args.out, POSTERIOR_KINDS, args)  # before the fit, not after it
+    with open_store(args, must_exist=True) as store:
+        runs = store.runs(domains=args.domain)
     from bayeslaw._jax import setup
 
     setup(host_devices=max(args.chains, 1))
-    with open_store(args, must_exist=True) as store:
-        runs = store.runs(domains=args.domain)
     start = time.perf_counter()
     if args.method == "lbfgs":
         from bayeslaw.fit import lbfgs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log
+from bayeslaw.cli.common import add_json, add_store, emit_json, log, positive_float, whole
 from bayeslaw.cli.suggest import add_menu
 
 
@@ -17,22 +17,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "it resumes from the store and --state, never re-running a finished run.",
     )
     add_menu(p)
-    p.add_argument("--experiment-flops", type=float, required=True, metavar="F",
+    p.add_argument("--experiment-flops", type=positive_float(), required=True, metavar="F",
                    help="compute the loop may spend on runs")
-    p.add_argument("--regret", type=float, default=0.005,
+    p.add_argument("--regret", type=positive_float(), default=0.005,
                    help="stop when the expected relative regret is below this (default 0.005)")
-    p.add_argument("--max-batches", type=int, default=100)
+    p.add_argument("--max-batches", type=whole(1), default=100)
     p.add_argument("--growth", type=float, default=1.0,
                    help="a batch spends at most GROWTH x the compute spent so far (default 1: "
                    "the campaign at most doubles per batch); 0: no step limit")
-    p.add_argument("--initial", type=int, default=12,
+    p.add_argument("--initial", type=whole(0), default=12,
                    help="runs of the seed design when the store is empty (default 12)")
     p.add_argument("--executor", choices=("simulate", "train"), default="simulate")
     p.add_argument("--truth", metavar="TRUTH.toml", help="the simulator's world (simulate)")
     p.add_argument("--law", default="domain_gap", help="law to fit (default domain_gap)")
-    p.add_argument("--chains", type=int, default=2)
-    p.add_argument("--warmup", type=int, default=300)
-    p.add_argument("--samples", type=int, default=300)
+    p.add_argument("--chains", type=whole(1), default=2)
+    p.add_argument("--warmup", type=whole(1), default=300)
+    p.add_argument("--samples", type=whole(1), default=300)
     p.add_argument("--state", default="bayeslaw-loop.json", metavar="FILE",
                    help="the loop's state file (default ./bayeslaw-loop.json)")
     add_store(p)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from bayeslaw.cli.common import add_json, emit_json
+from bayeslaw.cli.common import (
+    add_json,
+    emit_json,
+    fraction_float,
+    positive_float,
+    token_count,
+    whole,
+)
 from bayeslaw.errors import BayeslawError
 
 
 def _sizes(text: str) -> list[float]:
+    from bayeslaw.checks import positive
+
     try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected N1,N2,... numbers, got {text!r}") from None
+        return [positive(x, "model size") for x in text.split(",") if x.strip()]
+    except BayeslawError as e:
+        raise argparse.ArgumentTypeError(f"expected N1,N2,... numbers > 0: {e}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,20 +33,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "each draw's optimum, the expected regret, and baselines at the same budget.")
     p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior file "
                    "(bayeslaw fit --out)")
-    p.add_argument("--budget", required=True, type=float, metavar="FLOPS")
-    p.add_argument("--domains", type=int, metavar="K", help="number of specialized domains "
+    p.add_argument("--budget", required=True, type=positive_float(), metavar="FLOPS")
+    p.add_argument("--domains", type=whole(1), metavar="K", help="number of specialized domains "
                    "(default: the number of --domain, else 1)")
     p.add_argument("--domain", action="append", metavar="NAME", help="a posterior domain to "
                    "plan for (repeat for heterogeneous domains; once for K copies of it)")
-    p.add_argument("--params", type=float, metavar="N", help="fixed model size")
-    p.add_argument("--pretrain-tokens", type=float, metavar="D",
+    p.add_argument("--params", type=positive_float(), metavar="N", help="fixed model size")
+    p.add_argument("--pretrain-tokens", type=token_count(0), metavar="D",
                    help="fixed pretraining (an existing base): only how long to specialize")
-    p.add_argument("--max-specialize-tokens", type=float, metavar="T",
+    p.add_argument("--max-specialize-tokens", type=token_count(0), metavar="T",
                    help="domain tokens available per domain (0: no specialization)")
-    p.add_argument("--max-pretrain-tokens", type=float, metavar="T",
+    p.add_argument("--max-pretrain-tokens", type=token_count(0), metavar="T",
                    help="general tokens available")
     p.add_argument("--model-sizes", type=_sizes, metavar="N1,N2,...", help="menu of sizes")
-    p.add_argument("--quantile", type=float, metavar="Q",
+    p.add_argument("--quantile", type=fraction_float(), metavar="Q",
                    help="minimize this quantile of the loss instead of its mean (risk-averse)")
     add_json(p)
     p.set_defaults(func=cmd_plan)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 
-from bayeslaw.cli.common import add_json, emit_json
+from bayeslaw.cli.common import add_json, emit_json, positive_float, token_count
 from bayeslaw.errors import BayeslawError
 
 
@@ -15,9 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "curve at one point, or at every row of a CSV (columns params, "
                        "pretrain_tokens, specialize_tokens[, domain]; aliases N, D, D_prime).")
     p.add_argument("--posterior", required=True, metavar="P.nc")
-    p.add_argument("--params", type=float, metavar="N")
-    p.add_argument("--pretrain-tokens", type=float, metavar="D")
-    p.add_argument("--specialize-tokens", type=float, default=0.0, metavar="D'")
+    p.add_argument("--params", type=positive_float(), metavar="N")
+    p.add_argument("--pretrain-tokens", type=token_count(0), metavar="D")
+    p.add_argument("--specialize-tokens", type=token_count(0), default=0, metavar="D'")
     p.add_argument("--domain")
     p.add_argument("--points", metavar="CSV", help="predict at every row of this CSV")
     p.add_argument("--seed", type=int, default=0)
@@ -27,24 +27,35 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _points(args) -> list[dict]:
     if args.points:
+        from bayeslaw.checks import count, positive
         from bayeslaw.runs.record import normalize_keys
 
         try:
-            with open(args.points, newline="") as f:
-                rows = [normalize_keys(r) for r in csv.DictReader(f)]
-            return [{"N": float(r["params"]), "D": float(r["pretrain_tokens"]),
-                     "D_prime": float(r.get("specialize_tokens") or 0),
-                     "domain": r.get("domain") or args.domain} for r in rows]
-        except (OSError, KeyError, ValueError) as e:
+            with open(args.points, newline="", encoding="utf-8-sig") as f:
+                rows = [normalize_keys(r) for r in csv.DictReader(f, strict=True)]
+            out = []
+            for line, r in enumerate(rows, start=2):
+                try:
+                    out.append({"N": positive(r["params"], "params"),
+                                "D": float(count(r["pretrain_tokens"], "pretrain_tokens")),
+                                "D_prime": float(count(r.get("specialize_tokens") or 0,
+                                                       "specialize_tokens")),
+                                "domain": r.get("domain") or args.domain})
+                except BayeslawError as e:
+                    raise BayeslawError(f"{args.points}:{line}: {e}") from None
+            return out
+        except (OSError, KeyError, ValueError, csv.Error) as e:
             raise BayeslawError(f"cannot read points from {args.points}: {e} (need columns "
                                 "params, pretrain_tokens[, specialize_tokens, domain])") from None
     if args.params is None or args.pretrain_tokens is None:
         raise BayeslawError("give --params and --pretrain-tokens, or --points CSV")
-    return [{"N": args.params, "D": args.pretrain_tokens, "D_prime": args.specialize_tokens,
+    return [{"N": args.params, "D": float(args.pretrain_tokens),
+             "D_prime": float(args.specialize_tokens),
              "domain": args.domain}]
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    points = _points(args)  # bad input is refused before jax loads
     from bayeslaw._jax import setup
 
     setup()
@@ -52,7 +63,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     post = Posterior.load(args.posterior)
     out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
-                            seed=args.seed)} for pt in _points(args)]
+                            seed=args.seed)} for pt in points]
     if args.json:
         emit_json(out[0] if not args.points else {"points": out})
         return 0

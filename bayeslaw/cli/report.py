@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log
+from bayeslaw.cli.common import (
+    add_force,
+    add_json,
+    add_store,
+    check_output,
+    emit_json,
+    log,
+    positive_float,
+    whole,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "in a folder next to it. How to read it: docs/report.md.",
     )
     p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior from `fit`")
-    p.add_argument("--budget", type=float, metavar="FLOPS",
+    p.add_argument("--budget", type=positive_float(), metavar="FLOPS",
                    help="planning budget C (default: 10x the largest run)")
-    p.add_argument("--domains", type=int, metavar="K",
+    p.add_argument("--domains", type=whole(1), metavar="K",
                    help="number of specialized domains k (default: the planned domains)")
     p.add_argument("--domain", action="append", metavar="NAME",
                    help="plan for this domain (repeatable; default all of the posterior's)")
@@ -28,10 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the law comparison: posteriors of other laws on the same runs "
                    "(PSIS-LOO), or the saved output of `bayeslaw compare --json` (PSIS-LOO "
                    "and held-out extrapolation)")
-    p.add_argument("--suggest", type=int, default=4, metavar="N",
+    p.add_argument("--suggest", type=whole(0), default=4, metavar="N",
                    help="number of suggested next runs (default 4; 0 skips them)")
     p.add_argument("--seed", type=int, default=0, help="seed of the suggestions (default 0)")
     p.add_argument("--out", required=True, metavar="report.html|report.md")
+    add_force(p, "an existing --out file that is not text")
     add_store(p)
     add_json(p)
     p.set_defaults(func=cmd_report)
@@ -40,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
 
-    out = _check_out(args.out)
+    out = check_output(_check_out(args.out), ("text",), args)
     posterior = load_posterior(args.posterior)
     compare = _split(args.compare)
     others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from bayeslaw.cli.common import add_json, emit_json, log
 from bayeslaw.cli.train import add_execution
@@ -27,12 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from bayeslaw.cli.train import options
-    from trainer.executors import run_specs
+    from bayeslaw.cli.train import options, run_specs_or_say
     from trainer.study import STEPS, load
 
     study = load(args.file)
     args.store = args.store or str(study.store)
+    _check_tables(study)
+    out = _check_outputs(study, args)
     if args.executor == "inprocess" and study.executor != "inprocess":
         args.executor = study.executor
     kw = {k: v for k, v in study.executor_kw.items() if v is not None}
@@ -44,19 +46,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     imported = _import(study, args.store)
     log(f"study {study.name}: {len(study.specs)} spec(s) -> {args.store}")
     t0 = time.perf_counter()
-    runs = run_specs(study.specs, study.settings, dataclasses.replace(options(args)),
-                     args.executor, **kw)
+    runs = run_specs_or_say(study.specs, study.settings, dataclasses.replace(options(args)),
+                            args.executor, **kw)
     wall = time.perf_counter() - t0
     failed = sum(r.status != "completed" for r in runs)
     log(f"study {study.name}: {len(runs)} record(s), {failed} failed, {wall:.0f} s")
     summary = {"study": study.name, "store": args.store, "imported": imported,
                "records": len(runs), "failed": failed, "train_wall_s": wall}
     if "fit" in study.tables:
-        from pathlib import Path
-
         from bayeslaw.pipeline import run_analysis
 
-        out = study.path.parent / study.tables["study"].get("out", "out")
         summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log)
         log(f"study {study.name}: report at {summary['analysis']['report']}")
     summary["wall_s"] = time.perf_counter() - t0
@@ -66,22 +65,73 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _import(study, store_path: str) -> int:
-    """Import the study's ``[import] files``; runs already in the store are kept, so a
-    re-run imports nothing new. An invalid record stops the study (as `runs import`)."""
+    """Import the study's ``[import] files``; measurements already in the store are
+    skipped, so a re-run imports nothing new. An invalid record stops the study (as
+    `runs import`)."""
     from bayeslaw.errors import BayeslawError
-    from bayeslaw.runs.io import read_runs
+    from bayeslaw.runs.io import import_runs
     from bayeslaw.runs.store import RunStore
 
     n = 0
     with RunStore(store_path) as store:
         for name in study.tables.get("import", {}).get("files", []):
-            parsed = read_runs(study.path.parent / name)
-            if parsed.rejected:
-                bad = parsed.rejected[0]
+            done = import_runs(store, study.path.parent / name)
+            if done.rejected:
+                bad = done.rejected[0]
                 raise BayeslawError(f"study {study.name}: {name}:{bad.line}: {bad.reason} "
-                                    f"({len(parsed.rejected)} invalid record(s))")
-            have = store.existing_ids(r.run_id for r in parsed.runs)
-            new = [r for r in parsed.runs if r.run_id not in have]
-            n += store.add(new) if new else 0
-            log(f"study {study.name}: imported {len(new)} run(s) from {name}")
+                                    f"({len(done.rejected)} invalid record(s))")
+            n += done.written
+            log(f"study {study.name}: imported {done.written} run(s) from {name}"
+                + (f", skipped {done.skipped} already in the store" if done.skipped else ""))
     return n
+
+
+# The analysis tables' numbers, checked before any training (bayeslaw.checks).
+_TABLE_CHECKS = {
+    "fit": {"chains": "integer", "warmup": "integer", "samples": "integer",
+            "holdout": "fraction"},
+    "plan": {"budget": "positive", "budget_factor": "positive", "domains": "integer"},
+    "suggest": {"n": "integer"},
+}
+
+
+def _check_tables(study) -> None:
+    from bayeslaw import checks
+    from bayeslaw.errors import BayeslawError
+
+    for table, keys in _TABLE_CHECKS.items():
+        for key, check in keys.items():
+            value = study.tables.get(table, {}).get(key)
+            if value is not None:
+                try:
+                    getattr(checks, check)(value, f"[{table}] {key}")
+                except BayeslawError as e:
+                    raise BayeslawError(f"study {study.path}: {e}") from None
+
+
+def _check_outputs(study, args: argparse.Namespace):
+    """Say where the study will write (its TOML may name folders outside its own, with
+    ``..`` or absolute paths: allowed, but said), and check before any work that no
+    file there is of another kind than the one the study would write."""
+    from bayeslaw.checks import KIND_NAMES, file_kind
+    from bayeslaw.cli.common import POSTERIOR_KINDS, check_output
+    from bayeslaw.errors import BayeslawError
+
+    kind = file_kind(args.store)
+    if kind not in (None, "empty", "sqlite"):
+        raise BayeslawError(f"study store {args.store} is {KIND_NAMES[kind]}, not a run store")
+    log(f"study {study.name}: run store {Path(args.store).resolve()}")
+    if "fit" not in study.tables:
+        return None
+    out = study.path.parent / study.tables["study"].get("out", "out")
+    if out.exists() and not out.is_dir():
+        raise BayeslawError(f"study output folder {out} exists and is not a folder")
+    report = out / study.tables.get("report", {}).get("out", "report.html")
+    log(f"study {study.name}: analysis outputs in {out.resolve()}, report {report.resolve()}")
+    files = {out / "posterior.nc": POSTERIOR_KINDS, out / "comparison.json": ("text",),
+             out / "plan.json": ("text",), out / "suggestions.json": ("text",),
+             report: ("text",)}
+    for path, kinds in files.items():
+        if path.parent.is_dir():  # folders the study will create hold nothing yet
+            check_output(str(path), kinds, args, what="study output")
+    return out

@@ -6,34 +6,44 @@ import argparse
 import json
 import sys
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log
+from bayeslaw.cli.common import (
+    add_force,
+    add_json,
+    add_store,
+    check_output,
+    emit_json,
+    log,
+    positive_float,
+    token_count,
+    whole,
+)
 
 
 def add_menu(p: argparse.ArgumentParser) -> None:
     """Flags shared by ``suggest`` and ``loop``: the target, the menu and the caps."""
-    p.add_argument("--budget", type=float, required=True, metavar="FLOPS",
+    p.add_argument("--budget", type=positive_float(), required=True, metavar="FLOPS",
                    help="compute of the decision to plan (the target budget)")
-    p.add_argument("--domains", type=int, default=1, metavar="K",
+    p.add_argument("--domains", type=whole(1), default=1, metavar="K",
                    help="number of specialized domains k in C = 6N(D + kD') (default 1)")
     p.add_argument("--domain", action="append", metavar="NAME",
                    help="a domain of the decision and of the candidate runs (repeatable; "
                    "default all of the posterior's)")
-    p.add_argument("--n", type=int, default=4, metavar="Q", help="runs per batch (default 4)")
-    p.add_argument("--max-run-flops", type=float, metavar="F",
+    p.add_argument("--n", type=whole(1), default=4, metavar="Q", help="runs per batch (default 4)")
+    p.add_argument("--max-run-flops", type=positive_float(), metavar="F",
                    help="cap on one run's 6 N (D + D')")
-    p.add_argument("--menu-params", type=float, nargs="+", metavar="N",
+    p.add_argument("--menu-params", type=token_count(1), nargs="+", metavar="N",
                    help="model sizes to choose from (default: those in the store)")
-    p.add_argument("--menu-pretrain-tokens", type=float, nargs="+", metavar="D",
+    p.add_argument("--menu-pretrain-tokens", type=token_count(0), nargs="+", metavar="D",
                    help="pretraining token counts, 0 allowed (default: those in the store)")
-    p.add_argument("--menu-specialize-tokens", type=float, nargs="+", metavar="D'",
+    p.add_argument("--menu-specialize-tokens", type=token_count(0), nargs="+", metavar="D'",
                    help="specialization token counts, 0 allowed (default: those in the store)")
     p.add_argument("--method", choices=("gaussian", "reweight"), default="gaussian",
                    help="how a run's value is estimated: from the draws' moments "
                    "(gaussian, default) or by reweighting the draws with fantasized "
                    "outcomes (reweight); see docs/suggest.md")
-    p.add_argument("--worlds", type=int, default=256,
+    p.add_argument("--worlds", type=whole(1), default=256,
                    help="fantasized worlds of --method reweight (default 256)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0), default=0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,10 +56,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior from `fit`")
     add_menu(p)
-    p.add_argument("--campaign-flops", type=float, metavar="F",
+    p.add_argument("--campaign-flops", type=positive_float(), metavar="F",
                    help="what the whole batch may cost")
     p.add_argument("--out", metavar="SPECS.json",
                    help="also write the specs as a JSON list for `bayeslaw train --specs`")
+    add_force(p, "an existing --out file that is not text")
     add_store(p)
     add_json(p)
     p.set_defaults(func=cmd_suggest)
@@ -91,6 +102,21 @@ def settings_from(args: argparse.Namespace, campaign_flops=None):
                     n_worlds=args.worlds, method=args.method)
 
 
+def _store_runs(args: argparse.Namespace) -> tuple[list, list]:
+    """The runs and checkpoints of the store; none when no store was named and the
+    default one does not exist (suggesting reads a store, it never creates one)."""
+    import os
+
+    from bayeslaw.cli.common import open_store
+    from bayeslaw.runs.store import resolve_path
+
+    named = args.store or os.environ.get("BAYESLAW_STORE")
+    if not named and not resolve_path(None).exists():
+        return [], []
+    with open_store(args, must_exist=True) as store:
+        return store.runs(), store.checkpoints()
+
+
 def _table(result: dict) -> str:
     head = (f"{'#':>2} {'N':>12} {'D':>14} {'D_prime':>14} {'domain':<12} {'parent':<14} "
             f"{'cost_flops':>11} {'score':>10}")
@@ -103,16 +129,16 @@ def _table(result: dict) -> str:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from bayeslaw.cli.common import open_store
     from bayeslaw.suggest import suggest
     from bayeslaw.suggest.loop import run_key
 
+    if args.out:
+        check_output(args.out, ("text",), args)
+    runs, ckpts = _store_runs(args)
     draws, noise = load_posterior(args.posterior)
     domains = args.domain or list(draws.domains)
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
-    with open_store(args) as store:
-        runs, ckpts = store.runs(), store.checkpoints()
     s = suggest(draws, noise, menu_from(args, runs, domains),
                 settings_from(args, args.campaign_flops), checkpoints=ckpts,
                 done=map(run_key, runs), domains=domains, seed=args.seed)

@@ -6,13 +6,21 @@ import argparse
 import json
 from pathlib import Path
 
-from bayeslaw.cli.common import add_json, add_store, emit_json, log
+from bayeslaw.cli.common import (
+    add_json,
+    add_store,
+    emit_json,
+    log,
+    positive_float,
+    token_count,
+    whole,
+)
 
 
 def add_execution(p: argparse.ArgumentParser) -> None:
     """Options shared by ``train`` and ``study run``: where and how runs execute."""
     p.add_argument("--device", default="auto", help="auto (cuda if visible), cpu or cuda[:i]")
-    p.add_argument("--threads", type=int, help="CPU threads per run (default: all cores)")
+    p.add_argument("--threads", type=whole(1), help="CPU threads per run (default: all cores)")
     p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--checkpoint-dir", help="where checkpoint files go "
                    "(default: STORE-checkpoints next to the store)")
@@ -20,10 +28,13 @@ def add_execution(p: argparse.ArgumentParser) -> None:
                    help="a directory of your own text as domain NAME (repeatable)")
     p.add_argument("--executor", default="inprocess", choices=("inprocess", "pool", "submitit"),
                    help="run specs here, in a local process pool, or as a submitit job array")
-    p.add_argument("--workers", type=int, help="process-pool size (default: one per core)")
+    p.add_argument("--workers", type=whole(1), help="process-pool size (default: one per core)")
     p.add_argument("--submitit-folder", default="submitit-logs", help="submitit log folder")
     p.add_argument("--cluster", help="submitit cluster: slurm (default when available) or local")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true",
+                   help="run specs estimated to take more than 24 hours (refused by default; "
+                   "the estimate is printed), and overwrite output files of another kind")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,16 +46,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "specialize on each --domain for each D'. Or run a JSON list of specs (--specs), "
         "such as the output of bayeslaw suggest --json. Re-issuing a run resumes it.",
     )
-    p.add_argument("--params", type=float, help="target N (non-embedding parameters)")
-    p.add_argument("--pretrain-tokens", type=float, help="D of the last stable checkpoint")
-    p.add_argument("--specialize-tokens", type=float, nargs="+", default=[],
+    p.add_argument("--params", type=positive_float(),
+                   help="target N (non-embedding parameters)")
+    p.add_argument("--pretrain-tokens", type=token_count(0),
+                   help="D of the last stable checkpoint")
+    p.add_argument("--specialize-tokens", type=token_count(0), nargs="+", default=[],
                    help="D' values to specialize for")
     p.add_argument("--domain", action="append", help="domain to specialize on and record "
                    "(repeatable; default every mixture domain)")
     p.add_argument("--checkpoint", help="branch from this stored checkpoint id")
-    p.add_argument("--checkpoints", type=int, default=3,
+    p.add_argument("--checkpoints", type=whole(1), default=3,
                    help="geometric stable checkpoints D, D/2, ... (default 3)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--specs", help="JSON file: a list of run specs (params, pretrain_tokens, "
                    "specialize_tokens, domain, seed, checkpoint)")
     p.add_argument("--settings", help="JSON object of training settings (batch_size, lr, "
@@ -64,7 +77,8 @@ def options(args: argparse.Namespace):
 
     return Options(store=str(resolve_path(args.store)), checkpoint_dir=args.checkpoint_dir,
                    device=args.device, threads=args.threads, compile=args.compile,
-                   progress=not args.no_progress, user_domains=parse_user(args.domain_dir))
+                   progress=not args.no_progress, user_domains=parse_user(args.domain_dir),
+                   max_hours=None if args.force else 24.0)
 
 
 def executor_kw(args: argparse.Namespace) -> dict:
@@ -100,6 +114,18 @@ def _specs(args: argparse.Namespace):
         "seed": args.seed, "checkpoints": args.checkpoints, "checkpoint": args.checkpoint})]
 
 
+def run_specs_or_say(specs, settings, opts, executor, **kw):
+    """:func:`trainer.executors.run_specs`, with the remedy for a refused long spec."""
+    from bayeslaw.errors import BayeslawError
+    from trainer.executors import run_specs
+    from trainer.runner import TooLong
+
+    try:
+        return run_specs(specs, settings, opts, executor, **kw)
+    except TooLong as e:
+        raise BayeslawError(f"{e}; pass --force to run it anyway") from None
+
+
 def _list_checkpoints(args: argparse.Namespace) -> int:
     from bayeslaw.cli.common import open_store
     with open_store(args, must_exist=True) as store:
@@ -113,14 +139,14 @@ def _list_checkpoints(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from trainer.executors import run_specs
     from trainer.spec import TrainSettings
 
     if args.list_checkpoints:
         return _list_checkpoints(args)
     settings = TrainSettings.from_dict(_load_json(args.settings, "settings file")
                                        if args.settings else None)
-    runs = run_specs(_specs(args), settings, options(args), args.executor, **executor_kw(args))
+    runs = run_specs_or_say(_specs(args), settings, options(args), args.executor,
+                            **executor_kw(args))
     ok = [r for r in runs if r.status == "completed"]
     log(f"{len(runs)} record(s) ({len(runs) - len(ok)} failed) in {options(args).store}")
     if args.json:

@@ -126,7 +126,22 @@ class Posterior:
                 idata.posterior.attrs.get("bayeslaw_format") != FORMAT:
             raise BayeslawError(f"not a bayeslaw posterior file: {path} "
                                 "(write one with `bayeslaw fit --out FILE`)")
+        _check_draws(idata, path)
         return cls(idata)
+
+
+def _check_draws(idata: az.InferenceData, path) -> None:
+    """A posterior file altered after it was written (a variable dropped, NaN draws)
+    is refused here, naming what is wrong, rather than failing later in numpy."""
+    post = idata.posterior
+    law = get_law(str(post.attrs.get("law")))
+    for name in (*law.params, "sigma", "nu"):
+        if name not in post:
+            raise BayeslawError(f"posterior file {path} lacks the draws of {name}")
+        values = np.asarray(post[name].values, dtype=float)
+        if values.size == 0 or not np.isfinite(values).all():
+            raise BayeslawError(f"posterior file {path}: the draws of {name} are empty or "
+                                "not all finite")
 
 
 def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarray,

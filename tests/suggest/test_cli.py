@@ -24,6 +24,7 @@ def fake_posterior(monkeypatch):
 def test_suggest_json_and_specs_file(fake_posterior, tmp_path, capsys):
     out = tmp_path / "specs.json"
     cap = 6 * 300_000 * 1_000_000
+    RunStore(tmp_path / "r.db").close()  # suggest reads a store; it never creates one
     code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--n", "3",
                  "--max-run-flops", str(cap), "--worlds", "16", "--store",
                  str(tmp_path / "r.db"), "--out", str(out), "--json", *MENU_ARGS])
@@ -38,6 +39,7 @@ def test_suggest_json_and_specs_file(fake_posterior, tmp_path, capsys):
 
 
 def test_suggest_without_a_menu_or_runs_says_what_to_do(fake_posterior, tmp_path, capsys):
+    RunStore(tmp_path / "r.db").close()
     code = main(["suggest", "--posterior", "p.nc", "--budget", "1e15", "--store",
                  str(tmp_path / "r.db")])
     assert code == 2

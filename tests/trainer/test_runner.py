@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 
@@ -128,7 +129,11 @@ class _Planted:
 
 
 def test_a_planted_checkpoint_is_refused_without_running_code(tiny, opts, tmp_path):
+    import dataclasses
+
     import torch
+
+    from trainer.runner import sha256
 
     execute(RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, seed=3), tiny, opts)
     with RunStore(opts.store) as store:
@@ -137,6 +142,31 @@ def test_a_planted_checkpoint_is_refused_without_running_code(tiny, opts, tmp_pa
     torch.save({"model": _Planted(str(marker))}, ckpt.path)
     spec = RunSpec(params=3000, pretrain_tokens=0, specialize_tokens=(4096,),
                    domains=("bible",), seed=3, checkpoint=ckpt.ckpt_id)
-    with pytest.raises(BayeslawError, match="refusing to load"):
+    with pytest.raises(BayeslawError, match="altered"):  # its hash is not the recorded one
         execute(spec, tiny, opts)
     assert not marker.exists()
+    with RunStore(opts.store) as store:  # an attacker who also rewrote the store's record
+        store.add_checkpoint(dataclasses.replace(
+            ckpt, size=Path(ckpt.path).stat().st_size, sha256=sha256(ckpt.path)))
+    with pytest.raises(BayeslawError, match="refusing to load"):  # weights_only=True
+        execute(spec, tiny, opts)
+    assert not marker.exists()
+
+
+def test_a_truncated_checkpoint_is_skipped_and_the_stream_retrained(tiny, opts):
+    first = execute(SPEC, tiny, opts)
+    with RunStore(opts.store) as store:
+        last = max(store.checkpoints(), key=lambda c: c.pretrain_tokens)
+        later = [r.run_id for r in first if r.parent_id == last.ckpt_id]
+        assert store.delete(later) == []
+    with open(last.path, "r+b") as f:
+        f.truncate(100)
+    again = execute(SPEC, tiny, opts)  # resumes from the earlier, intact checkpoint
+    assert [r.run_id for r in again] == [r.run_id for r in first]
+    for r, c in zip(again, first, strict=True):
+        assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
+        assert r.loss == pytest.approx(c.loss, rel=1e-5)
+    with RunStore(opts.store) as store:
+        (rewritten,) = [c for c in store.checkpoints() if c.ckpt_id == last.ckpt_id]
+    assert rewritten.size == Path(last.path).stat().st_size > 100
+    assert not list(Path(last.path).parent.glob("*.tmp"))
