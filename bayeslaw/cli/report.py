@@ -48,9 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    out = check_output(_check_out(args.out), ("text",), args)  # before loading anything
     from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
 
-    out = check_output(_check_out(args.out), ("text",), args)
     posterior = load_posterior(args.posterior)
     compare = _split(args.compare)
     others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]

@@ -166,6 +166,8 @@ class RunStore:
         _retry(self._migrate, timeout)
 
     def _migrate(self) -> None:
+        if self._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return  # current: opening to read writes nothing
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
