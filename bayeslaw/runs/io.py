@@ -37,9 +37,9 @@ def _format(path: Path) -> str:
     raise BayeslawError(f"{path}: unknown file type {suffix!r}; use a .csv or .jsonl file")
 
 
-def _header(path: Path, fieldnames: Sequence[str] | None) -> None:
-    """Refuse a header missing a required column, or naming one twice (``N`` and
-    ``params`` both)."""
+def _header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
+    """The canonical column names of a header; refuse one missing a required column,
+    or naming one twice (``N`` and ``params`` both)."""
     seen: dict[str, str] = {}
     for raw in fieldnames or []:
         name = normalize_keys({raw: None}).popitem()[0] if raw is not None else ""
@@ -53,6 +53,7 @@ def _header(path: Path, fieldnames: Sequence[str] | None) -> None:
             f"{path}: header lacks column(s) {', '.join(missing)} "
             f"(expected {', '.join(REQUIRED)}; aliases N, D, D_prime are accepted)"
         )
+    return list(seen)
 
 
 def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -60,7 +61,7 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f, strict=True)  # strict: an unterminated quote is an error
         try:
-            _header(path, reader.fieldnames)
+            reader.fieldnames = _header(path, reader.fieldnames)  # renamed once, not per row
             for row in reader:
                 if None in row:
                     yield reader.line_num, "more fields than the header has"
@@ -102,7 +103,8 @@ def _validated(path: str | os.PathLike) -> Iterator[tuple[int, Run | Rejected]]:
     path = Path(path)
     if not path.is_file():
         raise BayeslawError(f"{path}: no such file")
-    records = _csv_records(path) if _format(path) == "csv" else _jsonl_records(path)
+    csv_file = _format(path) == "csv"
+    records = _csv_records(path) if csv_file else _jsonl_records(path)
     seen: dict[str, int] = {}
     try:
         for line, record in records:
@@ -110,7 +112,7 @@ def _validated(path: str | os.PathLike) -> Iterator[tuple[int, Run | Rejected]]:
                 yield line, Rejected(line, record)
                 continue
             try:
-                run = validate(record)
+                run = validate(record, normalized=csv_file)
             except InvalidRunError as e:
                 yield line, Rejected(line, str(e))
                 continue

@@ -26,6 +26,7 @@ OPTIONAL = (
     "run_id", "seed", "parent_id", "flops", "status", "source", "created_at", "config", "metrics",
 )
 FIELDS = ("run_id", *REQUIRED, *OPTIONAL[1:])
+_REQUIRED_SET = frozenset(REQUIRED)
 STATUSES = ("completed", "failed")
 
 # Column names users bring from their own tooling, mapped to ours.
@@ -144,8 +145,11 @@ def _optional_fields(row: dict[str, Any], errors: list[str]) -> dict[str, Any]:
     return kw
 
 
-def validate(row: Mapping[str, Any]) -> Run:
+def validate(row: Mapping[str, Any], *, normalized: bool = False) -> Run:
     """Validate one loose record and return a :class:`Run`.
+
+    ``normalized``: the keys are already the canonical names (a CSV reader renames
+    its header once, not every row).
 
     Raises
     ------
@@ -154,7 +158,8 @@ def validate(row: Mapping[str, Any]) -> Run:
         value, ``params <= 0``, negative token counts, D = D' = 0, ``loss <= 0``,
         a count beyond SQLite's 64-bit integers.
     """
-    row = normalize_keys(row)
+    if not normalized:
+        row = normalize_keys(row)
     errors: list[str] = []
     missing = [name for name in REQUIRED if name != "loss" and _blank(row.get(name))]
     errors += [f"missing {name}" for name in missing]
@@ -165,7 +170,8 @@ def validate(row: Mapping[str, Any]) -> Run:
         errors.append("pretrain_tokens and specialize_tokens are both 0 (an untrained model)")
     if "domain" not in missing and not isinstance(row["domain"], str):
         errors.append(f"domain must be a string (got {row['domain']!r})")
-    kw = _optional_fields(row, errors)
+    # most files carry only the required columns: nothing optional to read then
+    kw = _optional_fields(row, errors) if not _REQUIRED_SET.issuperset(row) else {}
     loss = None
     if kw.get("status", "completed") == "completed":
         if _blank(row.get("loss")):

@@ -74,3 +74,63 @@ def test_ids_already_in_store_are_rejected_by_line(tmp_path):
         store.add([Run(1, 1, 1, "a", 1.0, run_id="run_y")])
         n, rejected = import_file(store, f)
         assert n == 0 and rejected[0].line == 3 and "already in the store" in rejected[0].reason
+
+
+def test_streamed_import_spans_batches_and_rolls_back_whole(tmp_path, monkeypatch):
+    from bayeslaw.runs import io
+
+    monkeypatch.setattr(io, "BATCH", 3)  # 10 rows: four batches, three written before
+    rows = [f"{100 + i},{10 + i},0,a,2.{i}\n" for i in range(10)]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "".join(rows[:8]) + "100,10,0,a,-1\n" + "".join(rows[8:]))
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "".join(rows))
+    with RunStore(tmp_path / "s.db") as store:
+        out = io.import_runs(store, bad)
+        assert (out.written, [r.line for r in out.rejected]) == (0, [10])
+        assert store.count() == 0  # batches already written were rolled back
+        out = io.import_runs(store, good)
+        assert (out.written, out.skipped, store.count()) == (10, 0, 10)
+        assert [r.params for r in store.runs()] == [100 + i for i in range(10)]
+        again = io.import_runs(store, good)  # every row is a measurement the store holds
+        assert (again.written, again.skipped, store.count()) == (0, 10, 10)
+        dup = io.import_runs(store, good, allow_duplicates=True)
+        assert (dup.written, store.count()) == (10, 20)
+
+
+def test_identical_rows_within_one_file_are_all_kept(tmp_path):
+    from bayeslaw.runs.io import import_runs
+
+    f = tmp_path / "r.csv"
+    f.write_text(HEADER + "100,10,0,a,2.0\n100,10,0,a,2.0\n")
+    with RunStore(tmp_path / "s.db") as store:
+        assert import_runs(store, f).written == 2  # only the store's records are compared
+
+
+def test_a_different_seed_or_source_is_a_different_measurement(tmp_path):
+    from bayeslaw.runs.io import import_runs
+
+    f = tmp_path / "r.csv"
+    f.write_text("N,D,D_prime,domain,loss,seed\n100,10,0,a,2.0,1\n")
+    g = tmp_path / "g.csv"
+    g.write_text("N,D,D_prime,domain,loss,seed\n100,10,0,a,2.0,2\n100,10,0,a,2.0,1\n")
+    with RunStore(tmp_path / "s.db") as store:
+        import_runs(store, f)
+        out = import_runs(store, g)
+        assert (out.written, out.skipped) == (1, 1)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("\ufeff" + HEADER + "100,10,0,a,2.0\n", None),
+    ("N,N,D,D_prime,domain,loss\n1,1,1,0,a,2\n", "'N' and 'N' both give params"),
+    ("n_params,params,D,D_prime,domain,loss\n1,1,1,0,a,2\n", "both give params"),
+    (HEADER + '100,10,0,"a,2.0\n', "unexpected end of data"),
+])
+def test_header_and_quoting(tmp_path, text, reason):
+    f = tmp_path / "r.csv"
+    f.write_text(text, encoding="utf-8")
+    if reason is None:
+        assert read_runs(f).runs[0].params == 100
+    else:
+        with pytest.raises(BayeslawError, match=reason):
+            read_runs(f)

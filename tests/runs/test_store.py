@@ -67,3 +67,33 @@ def test_status_filter(store_path):
         store.add([failed, *_runs(2)])
         assert len(store.runs()) == 2
         assert len(store.runs(status=None)) == 3
+
+
+def test_delete_is_all_or_nothing(store_path):
+    runs = _runs(4)
+    with RunStore(store_path) as store:
+        store.add(runs)
+        assert store.delete([runs[0].run_id, "run_missing"]) == ["run_missing"]
+        assert store.count() == 4
+        assert store.delete([runs[0].run_id, runs[2].run_id]) == []
+        assert store.runs() == [runs[1], runs[3]]
+
+
+def test_read_only_opening_creates_nothing_and_foreign_files_are_refused(tmp_path):
+    with pytest.raises(BayeslawError, match="no run store at"):
+        RunStore(tmp_path / "none.db", create=False)
+    assert not (tmp_path / "none.db").exists()
+    (tmp_path / "notes.db").write_text("hello")
+    with pytest.raises(BayeslawError, match="not a run store: it is a text file"):
+        RunStore(tmp_path / "notes.db")
+    (tmp_path / "broken.db").write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    with pytest.raises(BayeslawError, match="not a usable SQLite database"):
+        RunStore(tmp_path / "broken.db")
+
+
+def test_checkpoint_size_and_hash_round_trip(store_path):
+    ck = Checkpoint("ckpt_a", 100, 1000, "/x.pt", seed=1, config={"step": 2}, size=10,
+                    sha256="ab" * 32)
+    with RunStore(store_path) as store:
+        store.add_checkpoint(ck)
+        assert store.checkpoints() == [ck]
