@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,9 +43,12 @@ with RunStore(store) as s:
         out = import_runs(s, path)
         written, skipped = out.written, out.skipped
     count = s.count()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+hwm = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]  # kB, Linux
 print(json.dumps({"seconds": time.perf_counter() - t0, "written": written,
-                  "skipped": skipped, "count": count,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "skipped": skipped, "count": count, "code": sys.modules["bayeslaw"].__file__,
+                  "cpu_s": usage.ru_utime + usage.ru_stime,
+                  "peak_rss_mb": max(usage.ru_maxrss, int(hwm)) / 1024}))
 """
 
 
@@ -64,9 +66,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def measure(path: Path, store: Path, how: str, tree: Path = ROOT) -> dict:
     env = dict(os.environ, PYTHONPATH=str(tree))
+    # cwd=tree: `python -c` puts the working directory first on sys.path
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(store), how],
-                         capture_output=True, text=True, env=env, check=True)
-    return json.loads(out.stdout)
+                         capture_output=True, text=True, env=env, cwd=tree, check=True)
+    result = json.loads(out.stdout)
+    assert Path(result["code"]).is_relative_to(tree), result["code"]  # the code we meant
+    return result
 
 
 def main() -> None:
@@ -95,13 +100,14 @@ def main() -> None:
         rows = [("streamed", args.rows, measure(big, tmp / "a.db", "streamed")),
                 ("re-import", args.rows, measure(big, tmp / "a.db", "streamed")),
                 ("baseline", base_rows, measure(small, tmp / "b.db", "baseline", old))]
-    print(f"{'path':<10} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} "
+    # cpu s: the process's user + system time, which a loaded machine inflates less
+    print(f"{'path':<10} {'rows':>10} {'wall s':>7} {'cpu s':>6} {'rows/s':>9} {'peak MB':>8} "
           f"{'written':>9} {'skipped':>9}")
     for name, n, r in rows:
-        print(f"{name:<10} {n:>10,} {r['seconds']:>8.1f} {n / r['seconds']:>9,.0f} "
-              f"{r['peak_rss_mb']:>8.0f} {r['written']:>9,} {r['skipped']:>9,}")
-    print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
-          " MB)")
+        print(f"{name:<10} {n:>10,} {r['seconds']:>7.1f} {r['cpu_s']:>6.1f} "
+              f"{n / r['seconds']:>9,.0f} {r['peak_rss_mb']:>8.0f} {r['written']:>9,} "
+              f"{r['skipped']:>9,}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

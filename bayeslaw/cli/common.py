@@ -14,6 +14,8 @@ import math
 import sys
 from typing import Any
 
+from bayeslaw.checks import POSTERIOR_KINDS  # noqa: F401  (what `fit --out` may overwrite)
+
 
 def add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -110,9 +112,6 @@ def token_count(minimum: int = 0):
 def whole(minimum: int = 1):
     from bayeslaw.checks import integer
     return arg(_int_text(integer), minimum)
-
-
-POSTERIOR_KINDS = ("hdf5", "netcdf")  # what `fit --out` may overwrite (netCDF-4 is HDF5)
 
 
 def add_force(parser: argparse.ArgumentParser, what: str = "an output file of another kind"

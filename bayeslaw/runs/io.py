@@ -197,16 +197,19 @@ def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
 
     def flush() -> None:
         nonlocal written, skipped
-        taken = store.existing_ids(r.run_id for _, r in batch)
-        keep = []
-        for line, run in batch:
-            if not allow_duplicates and store.same_measurement(run, before=last):
-                skipped += 1
-            elif run.run_id in taken:
-                rejected.append(Rejected(line, f"duplicate run_id {run.run_id} "
-                                               "(already in the store, with other values)"))
-            else:
-                keep.append(run)
+        if last == 0:  # the store was empty: nothing to compare with (ids: see _validated)
+            keep = [run for _, run in batch]
+        else:
+            keep = []
+            taken = store.existing_ids(r.run_id for _, r in batch)
+            for line, run in batch:
+                if not allow_duplicates and store.same_measurement(run, before=last):
+                    skipped += 1
+                elif run.run_id in taken:
+                    rejected.append(Rejected(line, f"duplicate run_id {run.run_id} "
+                                                   "(already in the store, with other values)"))
+                else:
+                    keep.append(run)
         if keep:
             store.insert(keep)
         written += len(keep)
