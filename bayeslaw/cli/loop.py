@@ -69,11 +69,13 @@ def make_executor(args: argparse.Namespace):
 
 
 def cmd_loop(args: argparse.Namespace) -> int:
+    from bayeslaw.checks import output
     from bayeslaw.cli.common import open_store
     from bayeslaw.cli.suggest import menu_from, settings_from
     from bayeslaw.errors import BayeslawError
     from bayeslaw.suggest.loop import LoopConfig, run_loop
 
+    output(args.state, ("text",), what="--state")  # the state is JSON: never a store
     executor = make_executor(args)
     domains = args.domain or (
         list(executor.domains) if hasattr(executor, "domains") else None)

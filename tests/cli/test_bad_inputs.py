@@ -137,6 +137,8 @@ def test_a_file_that_is_not_a_database_is_refused(d, capsys, content, kind):
     (["predict", "--posterior", "p.nc", "--params", "nan", "--pretrain-tokens", "1e6"],
      ["--params", "finite"]),
     (["loop", "--budget", "1e20", "--experiment-flops", "-1"], ["--experiment-flops"]),
+    (["loop", "--budget", "1e20", "--experiment-flops", "1e18", "--state", "runs.db",
+      "--store", "runs.db"], ["--state runs.db exists and is a SQLite database"]),
 ])
 def test_bad_numbers_are_refused_with_the_flag(d, capsys, argv, needles):
     refused(d, capsys, argv, *needles)
