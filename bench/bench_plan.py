@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from functools import partial
 
 import numpy as np
 
@@ -95,10 +96,10 @@ def main() -> None:
             per = baseline(d, args.repeats)
             doms = None if kd == 1 else list(d.domains)
             what = "1 domain (k=4 copies)" if kd == 1 else f"{kd} heterogeneous domains"
-            line(f"  optimal_per_draw, {S} draws, {what}",
-                 lambda: optimal_per_draw(d, 1e21, 4, domains=doms), S * kd, per, args.repeats)
+            per_draw = partial(optimal_per_draw, d, 1e21, 4, domains=doms)
+            line(f"  optimal_per_draw, {S} draws, {what}", per_draw, S * kd, per, args.repeats)
             line(f"  plan (per-draw + Bayes + 3 baselines), {S} draws, {what}",
-                 lambda: plan(d, 1e21, 4, domains=doms), S * kd, per, args.repeats)
+                 partial(plan, d, 1e21, 4, domains=doms), S * kd, per, args.repeats)
     S = max(sizes)
     d = cloud(S)
     per = baseline(d, args.repeats)
