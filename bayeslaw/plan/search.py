@@ -24,7 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from bayeslaw import _jax
@@ -137,21 +140,30 @@ def _start(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w):
                          m[:, ::step], w)
 
 
-def _newton_solve(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, cap, u, s):
-    """Newton polish and ``ok`` flags: of (log N, share) for homogeneous domains; of log N
-    and the whole split (:mod:`bayeslaw.plan.joint`) for heterogeneous ones."""
-    import jax.numpy as jnp
+def _smooth(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, start):
+    """Start (the coarse grid unless ``start``), Newton polish and the result, in one
+    compiled program: (u, s, ``ok`` flags, w, :func:`kernel.evaluate`). Newton on (log N,
+    share) for homogeneous domains, on log N and the whole split
+    (:mod:`bayeslaw.plan.joint`) for heterogeneous ones."""
+    return _smooth_jit(law, cfg, b, th, m, w, *(start or (None, None)))
 
+
+@partial(jax.jit, static_argnames=("law", "cfg"))
+def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s):
     from bayeslaw.plan import joint, polish, split
 
+    if u is None:
+        u, s = _start(law, cfg, b, th, m, w)
     if w.shape[0] == 1:
-        return (*polish.newton(law, cfg, b, th, m, w, u, s), w)
-    N, D, rest = kernel.trunk(cfg, b, u, s)
-    w = split.allocate(law, th, m, N, D, rest, cap, w, iters=4)
-    u, a, ok = joint.newton(law, b, th, m, u, jnp.concatenate([s[None], (1 - s) * w]),
-                            fix_share=not cfg.free_s)
-    s = a[0]
-    return u, s, ok, jnp.where(s < 1, a[1:] / jnp.where(s < 1, 1 - s, 1.0), w)
+        u, s, ok = polish.newton(law, cfg, b, th, m, w, u, s)
+    else:
+        N, D, rest = kernel.trunk(cfg, b, u, s)
+        w = split.allocate(law, th, m, N, D, rest, b.specialize_cap, w, iters=4)
+        u, a, ok = joint.newton(law, b, th, m, u, jnp.concatenate([s[None], (1 - s) * w]),
+                                fix_share=not cfg.free_s)
+        s = a[0]
+        w = jnp.where(s < 1, a[1:] / jnp.where(s < 1, 1 - s, 1.0), w)
+    return u, s, ok, w, kernel.evaluate(law, cfg, b, th, m, w, u, s)
 
 
 def _fallback(law, cfg, b, th, m, w, cap, left, u, s):
@@ -191,17 +203,17 @@ def _solve(law, theta, k, kd, sp, quantile, u0, start) -> Allocation:
         and math.isinf(sp.specialize_cap)))
     if not smooth:
         u, s, w = _grid_solve(law, cfg, b, th, m_, w, cap)
+        N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
     else:
-        if start is None:
-            u, s = _start(law, cfg, b, th, m_, w)
-        else:
+        if start is not None:
             u = b.u0 if u0 is not None else jnp.clip(jnp.asarray(edge(start[0])), b.u_lo, b.u_hi)
             s = jnp.clip(jnp.asarray(edge(start[1])), 0.0, 1.0) if cfg.free_s else b.s0
-        u, s, ok, w = _newton_solve(law, cfg, b, th, m_, w, cap, u, s)
+            start = (u, s)
+        u, s, ok, w, (N, D, Dp, value) = _smooth(law, cfg, b, th, m_, w, start)
         left = np.flatnonzero(~np.asarray(ok)[:B])
         if len(left):
             u, s, w = _fallback(law, cfg, b, th, m_, w, cap, left, u, s)
-    N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
+            N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
     return Allocation(*(np.asarray(x)[..., :B] for x in (N, D)), np.asarray(Dp)[:, :B].T,
                       np.asarray(value)[:B])
 
