@@ -19,7 +19,8 @@ active-set Newton method on the simplex, Nocedal & Wright 2006, ch. 16):
   line search (t in {1, 1/2, 1/4, 1/8} or none) keeps f from increasing.
 
 Gradient and Hessian of every searcher come from one gradient and kd + 2
-forward-over-reverse products of F = sum_b f_b. A searcher is ``ok`` when its last
+forward-over-reverse products of F = sum_b f_b (vmapped over the tangents, so the
+program holds one copy of the derivative). A searcher is ``ok`` when its last
 step is below ``tol``, its reduced Hessian is positive definite and u is interior.
 A fixed share keeps a_0 out of the active set (the baselines). Used without token caps
 or a fixed pretraining (where the alternating grid search of
@@ -47,9 +48,9 @@ def value(law, b: kernel.Bounds, theta, m, u, a):
 
 def _hessian(grad, z):
     """Every searcher's Hessian (B, n, n) of F at z (n, B)."""
-    n = z.shape[0]
-    cols = [jax.jvp(grad, (z,), (jnp.zeros_like(z).at[j].set(1.0),))[1] for j in range(n)]
-    return jnp.stack(cols, axis=1).transpose(2, 0, 1)
+    basis = jnp.broadcast_to(jnp.eye(z.shape[0])[:, :, None], (z.shape[0],) + z.shape)
+    cols = jax.vmap(lambda e: jax.jvp(grad, (z,), (e,))[1])(basis)  # (j, i, B)
+    return cols.transpose(2, 1, 0)
 
 
 def _direction(g, H, z, fix_share: bool):
