@@ -142,18 +142,19 @@ def _start(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w):
 
 def _smooth(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, start):
     """Start (the coarse grid unless ``start``), Newton polish and the result, in one
-    compiled program: (u, s, ``ok`` flags, w, :func:`kernel.evaluate`). Newton on (log N,
-    share) for homogeneous domains, on log N and the whole split
-    (:mod:`bayeslaw.plan.joint`) for heterogeneous ones."""
-    return _smooth_jit(law, cfg, b, th, m, w, *(start or (None, None)))
+    compiled program for both kinds of start: (u, s, ``ok`` flags, w,
+    :func:`kernel.evaluate`). Newton on (log N, share) for homogeneous domains, on log N
+    and the whole split (:mod:`bayeslaw.plan.joint`) for heterogeneous ones."""
+    given = start is not None
+    u, s = start if given else (b.u0, b.s0)
+    return _smooth_jit(law, cfg, b, th, m, w, u, s, jnp.asarray(given))
 
 
 @partial(jax.jit, static_argnames=("law", "cfg"))
-def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s):
+def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s, given):
     from bayeslaw.plan import joint, polish, split
 
-    if u is None:
-        u, s = _start(law, cfg, b, th, m, w)
+    u, s = jax.lax.cond(given, lambda: (u, s), lambda: _start(law, cfg, b, th, m, w))
     if w.shape[0] == 1:
         u, s, ok = polish.newton(law, cfg, b, th, m, w, u, s)
     else:
