@@ -70,8 +70,6 @@ class PerDrawOptimum:
 
 
 def bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
-    import jax.numpy as jnp
-
     f = lambda x: jnp.asarray(x, dtype=jnp.float64)  # noqa: E731
     fix = 0.0 if sp.fixed_pretrain is None else sp.fixed_pretrain
     s0 = 1.0 if sp.share is None else sp.share
@@ -169,8 +167,6 @@ def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s, given
 
 def _fallback(law, cfg, b, th, m, w, cap, left, u, s):
     """The grid search for the searchers ``left``, in chunks of one size (one compilation)."""
-    import jax.numpy as jnp
-
     u, s, w = np.array(u), np.array(s), np.array(w)
     n = min(FALLBACK_CHUNK, len(u))
     for i in range(0, len(left), n):
@@ -185,8 +181,6 @@ def _fallback(law, cfg, b, th, m, w, cap, left, u, s):
 
 def _solve(law, theta, k, kd, sp, quantile, u0, start) -> Allocation:
     """Search for B searchers (theta leaves (kd, B, R)); u0 (B,) fixes log N when not None."""
-    import jax.numpy as jnp
-
     B, R = next(iter(theta.values())).shape[1:]
     th, m = _pad(theta, bucket(B), bucket(R) if R > 1 else 1)
     Bp = m.shape[0]
