@@ -6,7 +6,8 @@ jax array in bayeslaw (the fit, the planner, the suggester do).
 
 Compiled programs are kept on disk (jax's persistent compilation cache) in
 ``$BAYESLAW_JAX_CACHE``, default ``$XDG_CACHE_HOME/bayeslaw/jax`` (``~/.cache/...``), so
-a new process (each ``bayeslaw fit`` call) skips most of the compile of the sampler:
+a new process (each ``bayeslaw fit``, ``plan``, ``predict``, ``suggest`` or ``report``
+call) skips most of the compile of the sampler and of the planner's programs:
 bench/bench_fit.py's first fit of a process took 12.7 s with an empty cache and 4.8 s
 with a filled one. ``BAYESLAW_JAX_CACHE=off`` turns it off; jax's own
 ``JAX_COMPILATION_CACHE_DIR``, when set, wins.
@@ -53,4 +54,6 @@ def _persistent_cache(jax) -> None:
     except OSError:  # read-only home: no cache, no failure
         return
     jax.config.update("jax_compilation_cache_dir", path)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    # every program: the planner's are many small ones (~0.1-0.5 s each to compile, seconds
+    # together), which a threshold of 0.5 s would compile again in every process
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)

@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--suggest", type=whole(0), default=4, metavar="N",
                    help="number of suggested next runs (default 4; 0 skips them)")
     p.add_argument("--seed", type=int, default=0, help="seed of the suggestions (default 0)")
+    p.add_argument("--plan", metavar="plan.json", help="a plan already made of this posterior "
+                   "(bayeslaw plan --json > plan.json): shown instead of planning again")
     p.add_argument("--out", required=True, metavar="report.html|report.md")
     add_force(p, "an existing --out file that is not text")
     add_store(p)
@@ -62,7 +64,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         report = make_report(
             posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
             compare=others, compare_rows=rows or None, n_suggest=args.suggest,
-            checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args), progress=bar)
+            checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args), progress=bar,
+            plan=_plan(args.plan))
         files = write_report(report, out)
     finally:
         bar.close()
@@ -81,6 +84,20 @@ def _check_out(path: str) -> str:
     if not path.lower().endswith((".html", ".htm", ".md")):
         raise BayeslawError(f"--out {path!r}: give a .html or a .md file name")
     return path
+
+
+def _plan(path: str | None) -> dict | None:
+    import json
+
+    from bayeslaw.errors import BayeslawError
+
+    if path is None:
+        return None
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise BayeslawError(f"--plan {path}: cannot read a plan document ({e})") from None
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -135,7 +152,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
     """The command line that reproduces this report (from the parsed arguments)."""
     out = []
     for name in ("posterior", "store", "budget", "domains", "domain", "compare", "suggest",
-                 "seed", "out"):
+                 "seed", "plan", "out"):
         value = getattr(args, name, None)
         for v in value if isinstance(value, list) else [value]:
             if v is not None:

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
+import jax
 import numpy as np
 
 from bayeslaw import _jax
 from bayeslaw.draws import Draws
 from bayeslaw.errors import BayeslawError
 from bayeslaw.plan.constraints import SearchSpace
-from bayeslaw.plan.objective import DomainSet, domain_theta, mean_loss, resolve_domains
-from bayeslaw.plan.search import solve
+from bayeslaw.plan.objective import DomainSet, domain_theta, resolve_domains
+from bayeslaw.plan.search import bucket, pooled_layout, solve
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -72,14 +74,27 @@ def losses_at(draws: Draws, ds: DomainSet, N, D, Dp) -> np.ndarray:
     """(S, M) mean domain loss of M decisions (N, D (M,), D' (M, kd)) under every draw.
 
     With homogeneous domains D' may also be (M, k): exchangeable copies given different D'.
+    Draws and decisions are padded to bucket sizes (one compiled program for many shapes).
     """
     import jax.numpy as jnp
 
     _jax.setup()
-    theta = {p: jnp.asarray(v)[:, None, :] for p, v in domain_theta(draws, ds).items()}
-    L = mean_loss(draws.law, theta, jnp.asarray(N)[None, :, None], jnp.asarray(D)[None, :, None],
-                  jnp.asarray(Dp)[None])
-    return np.asarray(L)
+    theta = domain_theta(draws, ds)
+    S, M = draws.n_draws, len(N)
+    Sp, Mp = bucket(S), bucket(M)
+    th = {p: jnp.asarray(np.pad(np.asarray(v).T, ((0, 0), (0, Sp - S)), "edge"))
+          for p, v in theta.items()}
+    pad = lambda x: np.pad(np.asarray(x, float), [(0, Mp - M)] + [(0, 0)] * (np.ndim(x) - 1),  # noqa: E731
+                           "edge")
+    L = _losses(draws.law, th, *(jnp.asarray(pad(x)) for x in (N, D, Dp)))
+    return np.asarray(L)[:S, :M]
+
+
+@partial(jax.jit, static_argnames="law")
+def _losses(law, theta, N, D, Dp):
+    """theta leaves (kd, S), N and D (M,), Dp (M, w) -> (S, M), the draws on the fast axis."""
+    th = {p: v[:, None, :] for p, v in theta.items()}
+    return law.loss(th, N[None, :, None], D[None, :, None], Dp.T[:, :, None]).mean(0).T
 
 
 def decision_losses(draws: Draws, decisions, k: int, *,
@@ -103,7 +118,7 @@ def bayes_decision(draws: Draws, ds: DomainSet, sp: SearchSpace,
     """
     if quantile is not None and not 0 < quantile < 1:
         raise BayeslawError(f"quantile must be in (0, 1), got {quantile}")
-    theta = {p: v[None] for p, v in domain_theta(draws, ds).items()}  # one searcher, S draws
+    theta = pooled_layout(domain_theta(draws, ds))  # one searcher, S draws
     a = solve(draws.law, theta, ds.k, len(ds.columns), sp, quantile)
     return Decision(float(a.params[0]), float(a.pretrain_tokens[0]), a.specialize_tokens[0], ds.k)
 

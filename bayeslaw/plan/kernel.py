@@ -1,4 +1,4 @@
-"""The vectorized search kernel: B independent minimizations at once, in jax.
+"""The planner's objective and its grid search: B independent minimizations at once, in jax.
 
 Each of the B "searchers" minimizes an aggregate (mean, or a quantile) over its own
 R draws of the mean domain loss (:func:`bayeslaw.plan.objective.mean_loss`) at
@@ -9,14 +9,19 @@ over u = log N and the pretraining share s in [0, 1] (or, with a fixed pretraini
 D, D = D_fix and sum_i D'_i = T - D_fix). Per-draw optima are B = S searchers of
 R = 1 draw; the Bayes decision is B = 1 searcher of R = S draws.
 
-Algorithm: a coarse grid (``n_coarse`` points per free dimension) over the whole
-range, then ``levels`` grid-zoom steps of ``n_fine`` points over +-2 cells around the
-incumbent (each step shrinks the window by 4 / (n_fine - 1) and keeps the incumbent,
-so the objective never increases). With 16 coarse points and 20 zooms of 9 the
-final window is ~1.5e-6 in log N and ~1e-7 in share (about 1,900 loss evaluations
-per searcher; the loss is flat at the optimum, so its error is ~1e-12 relative).
-Heterogeneous domain weights w_i are set by :func:`allocate`, which equalizes
-marginal gains (a Lagrange multiplier found by bisection, inner bisection per domain).
+Layout. Parameters are arrays of shape (kd, B, R) (kd = 1 for shared ones), the
+domain split w is (kd, B) and points (u, s) are (..., B): the searchers, or the draws
+when R > 1, sit on the last (fastest) axis, where XLA vectorizes; with R = 1 that
+axis is dropped. A mask m (B, R) marks real draws (0 for the padding that keeps the
+compiled shapes to a few buckets, :func:`bayeslaw.plan.search.bucket`).
+
+Grid search (:func:`search`): a coarse grid (``n_coarse`` points per free dimension)
+over the whole range, then ``levels`` grid-zoom steps of ``n_fine`` points over +-2
+cells around the incumbent (each step shrinks the window by 4 / (n_fine - 1) and keeps
+the incumbent, so the objective never increases). The planner uses a small coarse
+grid as the start of a Newton polish (:mod:`bayeslaw.plan.polish`), and the full
+zoom (~1,900 evaluations per searcher) for the quantile objective and for the few
+searchers the polish cannot certify.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import jax
 import jax.numpy as jnp
 
 from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
-from bayeslaw.plan.objective import mean_loss
 
 
 class Config(NamedTuple):
@@ -69,61 +73,80 @@ def trunk(cfg: Config, b: Bounds, u, s):
     return N, D, rest
 
 
+def lead(x, ndim: int):
+    """``x`` of shape (kd, B, ...) as (kd, 1 x ndim, B, ...): broadcast against points
+    of shape (..., B) with ``ndim`` leading axes."""
+    return x.reshape(x.shape[:1] + (1,) * ndim + x.shape[1:])
+
+
 def tokens(cfg: Config, b: Bounds, u, s, w):
-    """(N, D, D'_i) of log size ``u`` and share ``s`` (broadcast; w carries the domain axis)."""
+    """(N, D, D'_i) at points ``u``, ``s`` (..., B); ``w`` (kd, B), so D' is (kd, ..., B)."""
     N, D, rest = trunk(cfg, b, u, s)
-    return N, D, jnp.minimum(w * rest[..., None], b.specialize_cap)
+    return N, D, jnp.minimum(lead(w, jnp.ndim(u) - 1) * rest, b.specialize_cap)
 
 
-def _aggregate(cfg: Config, L):
-    L = jnp.where(jnp.isnan(L), jnp.inf, L)
-    if cfg.quantile is None:
-        return L.mean(axis=-1)
-    return jnp.quantile(L, cfg.quantile, axis=-1)
+def domain_losses(law, theta, N, D, Dp):
+    """L(N, D, D'_i; theta_i) of the kd domains, (kd, ...); theta leaves broadcast."""
+    L = law.loss(theta, N, D, Dp)
+    return jnp.where(jnp.isnan(L), jnp.inf, L)
 
 
-def objective(law, cfg: Config, b: Bounds, theta, w, u, s):
-    """Aggregate loss on grids u (B, Gu) x s (B, Gs) -> (B, Gu, Gs); theta leaves (B, R, kd)."""
-    ex = lambda x: x[:, None, None]  # noqa: E731  (B, ...) -> (B, 1, 1, ...)
-    bb = Bounds(*(jnp.asarray(x)[:, None, None, None] if jnp.ndim(x) else x for x in b))
-    uu, ss = u[:, :, None, None], s[:, None, :, None]
-    N, D, Dp = tokens(cfg, bb, uu, ss, w[:, None, None, None, :])
-    th = {p: ex(v) for p, v in theta.items()}
-    return _aggregate(cfg, mean_loss(law, th, N[..., None], D[..., None], Dp))
+def value(law, cfg: Config, b: Bounds, theta, m, w, u, s):
+    """Aggregate over each searcher's draws of the mean domain loss at points ``u``, ``s``
+    of shape (..., B) -> (..., B). theta leaves (kd, B, R), m (B, R), w (kd, B)."""
+    N, D, Dp = tokens(cfg, b, u, s, w)
+    return aggregate_losses(law, theta, m, N, D, Dp, cfg.quantile)
 
 
-def _grid(center, half, n, lo, hi, free):
-    if not free:
-        return center[:, None]
-    return jnp.clip(center[:, None] + half[:, None] * jnp.linspace(-1.0, 1.0, n), lo, hi)
+def aggregate_losses(law, theta, m, N, D, Dp, quantile: float | None = None):
+    """The aggregate of :func:`value` at N, D (..., B) and D' (kd, ..., B)."""
+    N, D = jnp.broadcast_arrays(N, D)
+    k = N.ndim - 1
+    if m.shape[-1] == 1:  # one draw per searcher: no draw axis
+        th = {p: lead(v[..., 0], k) for p, v in theta.items()}
+        return domain_losses(law, th, N, D, Dp).mean(0)
+    th = {p: lead(v, k) for p, v in theta.items()}
+    L = domain_losses(law, th, N[..., None], D[..., None], Dp[..., None]).mean(0)
+    return aggregate(quantile, L, m)
 
 
-def _best(values, ug, sg):
-    flat = values.reshape(values.shape[0], -1)
-    idx = jnp.argmin(flat, axis=1)
-    iu, is_ = idx // sg.shape[1], idx % sg.shape[1]
-    return (jnp.take_along_axis(ug, iu[:, None], 1)[:, 0],
-            jnp.take_along_axis(sg, is_[:, None], 1)[:, 0])
+def aggregate(quantile: float | None, L, m):
+    """Mean (or ``quantile``) over the last axis of L, counting only where m > 0."""
+    if quantile is None:
+        return jnp.where(m > 0, L, 0.0).sum(-1) / m.sum(-1)
+    return jnp.nanquantile(jnp.where(m > 0, L, jnp.nan), quantile, axis=-1)
+
+
+def _grid(center, half, n, lo, hi):
+    return jnp.clip(center + half * jnp.linspace(-1.0, 1.0, n)[:, None], lo, hi)
+
+
+def _best(law, cfg, b, theta, m, w, ug, sg):
+    """The best point of the outer grid ug (Gu, B) x sg (Gs, B)."""
+    uu, ss = jnp.broadcast_arrays(ug[:, None], sg[None])
+    B = ug.shape[-1]
+    vals = value(law, cfg, b, theta, m, w, uu, ss).reshape(-1, B)
+    idx = jnp.argmin(vals, axis=0)
+    return uu.reshape(-1, B)[idx, jnp.arange(B)], ss.reshape(-1, B)[idx, jnp.arange(B)]
 
 
 @partial(jax.jit, static_argnames=("law", "cfg"))
-def search(law, cfg: Config, b: Bounds, theta, w):
-    """The (u, s) minimizing the aggregate loss for each of the B searchers."""
-    B = w.shape[0]
+def search(law, cfg: Config, b: Bounds, theta, m, w):
+    """The (u, s) minimizing the aggregate loss for each of the B searchers (grid zoom)."""
+    B = m.shape[0]
     u_lo, u_hi = jnp.broadcast_to(b.u_lo, (B,)), jnp.broadcast_to(b.u_hi, (B,))
     u0, s0 = jnp.broadcast_to(b.u0, (B,)), jnp.broadcast_to(b.s0, (B,))
     hu, hs = 0.5 * (u_hi - u_lo), jnp.full((B,), 0.5)
-    ug = _grid(0.5 * (u_lo + u_hi), hu, cfg.n_coarse, u_lo[:, None], u_hi[:, None], cfg.free_u)
-    ug = ug if cfg.free_u else u0[:, None]
-    sg = _grid(hs, hs, cfg.n_coarse, 0.0, 1.0, cfg.free_s) if cfg.free_s else s0[:, None]
-    cu, cs = _best(objective(law, cfg, b, theta, w, ug, sg), ug, sg)
+    ug = _grid(0.5 * (u_lo + u_hi), hu, cfg.n_coarse, u_lo, u_hi) if cfg.free_u else u0[None]
+    sg = _grid(hs, hs, cfg.n_coarse, 0.0, 1.0) if cfg.free_s else s0[None]
+    cu, cs = _best(law, cfg, b, theta, m, w, ug, sg)
     hu, hs = hu * 4.0 / (cfg.n_coarse - 1), hs * 4.0 / (cfg.n_coarse - 1)
 
     def zoom(_, carry):
         cu, cs, hu, hs = carry
-        ug = _grid(cu, hu, cfg.n_fine, u_lo[:, None], u_hi[:, None], cfg.free_u)
-        sg = _grid(cs, hs, cfg.n_fine, 0.0, 1.0, cfg.free_s)
-        cu, cs = _best(objective(law, cfg, b, theta, w, ug, sg), ug, sg)
+        ug = _grid(cu, hu, cfg.n_fine, u_lo, u_hi) if cfg.free_u else cu[None]
+        sg = _grid(cs, hs, cfg.n_fine, 0.0, 1.0) if cfg.free_s else cs[None]
+        cu, cs = _best(law, cfg, b, theta, m, w, ug, sg)
         shrink = 4.0 / (cfg.n_fine - 1)
         return cu, cs, hu * shrink, hs * shrink
 
@@ -131,47 +154,8 @@ def search(law, cfg: Config, b: Bounds, theta, w):
     return cu, cs
 
 
-@partial(jax.jit, static_argnames=("law", "iters"))
-def allocate(law, theta, N, D, total, cap, iters: int = 48):
-    """Split ``total`` specialization tokens among kd domains: argmin of the mean over
-    draws of sum_i L_i(N, D, D'_i) s.t. sum_i D'_i = total, 0 <= D'_i <= cap.
-
-    KKT: every domain with 0 < D'_i < cap has the same marginal gain
-    g_i = -dL_i/dD'_i = lambda. Each g_i falls with D'_i, so D'_i(lambda) is found by
-    bisection, and lambda by bisection (in log) on sum_i D'_i(lambda) = total.
-    Returns the weights D'_i / total, shape (B, kd). theta leaves (B, R, kd).
-    """
-    hi = jnp.broadcast_to(jnp.minimum(cap, total)[:, None], theta_shape(theta))
-
-    def gain(x):
-        f = lambda x: law.loss(theta, N[:, None, None], D[:, None, None], x[:, None, :]).sum()  # noqa: E731
-        return jnp.maximum(-jax.grad(f)(x), 1e-300)
-
-    def x_of(log_lam):
-        def step(_, lh):
-            lo, up = lh
-            mid = 0.5 * (lo + up)
-            above = jnp.log(gain(mid)) > log_lam[:, None]  # still gaining more than lambda
-            return jnp.where(above, mid, lo), jnp.where(above, up, mid)
-        lo, up = jax.lax.fori_loop(0, iters, step, (jnp.zeros_like(hi), hi))
-        return 0.5 * (lo + up)
-
-    g_lo, g_hi = jnp.log(gain(hi)).min(1), jnp.log(gain(hi * 1e-9)).max(1)
-
-    def outer(_, lh):
-        lo, up = lh
-        mid = 0.5 * (lo + up)
-        too_much = x_of(mid).sum(1) > total
-        return jnp.where(too_much, mid, lo), jnp.where(too_much, up, mid)
-
-    lo, up = jax.lax.fori_loop(0, iters, outer, (g_lo - 1.0, g_hi + 1.0))
-    x = jnp.where((hi.sum(1) <= total)[:, None], hi, x_of(0.5 * (lo + up)))
-    return x / jnp.maximum(total, 1e-300)[:, None]
-
-
-def theta_shape(theta):
-    """(B, kd): the searcher and domain axes of per-domain parameters."""
-    shapes = [v.shape for v in theta.values()]
-    B = shapes[0][0]
-    kd = max(s[-1] for s in shapes)
-    return (B, kd)
+@partial(jax.jit, static_argnames=("law", "cfg"))
+def evaluate(law, cfg: Config, b: Bounds, theta, m, w, u, s):
+    """(N, D, D' (kd, B), aggregate loss) of each searcher at its (u, s) (B,)."""
+    N, D, Dp = tokens(cfg, b, u, s, w)
+    return N, D, Dp, value(law, cfg, b, theta, m, w, u, s)

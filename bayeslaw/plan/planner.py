@@ -16,7 +16,7 @@ from bayeslaw.draws import Draws
 from bayeslaw.plan.baselines import baselines
 from bayeslaw.plan.constraints import Constraints
 from bayeslaw.plan.decision import Decision, bayes_decision, decision_summary, losses_at, quantiles
-from bayeslaw.plan.search import PerDrawOptimum, per_draw_result, prepare, solve
+from bayeslaw.plan.search import PerDrawOptimum, per_draw_layout, per_draw_result, prepare, solve
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None =
     ds, theta, sp = prepare(draws, k, domains, constraints, budget)
     kd = len(ds.columns)
     per_draw = per_draw_result(
-        solve(draws.law, {p: v[:, None, :] for p, v in theta.items()}, ds.k, kd, sp), ds)
+        solve(draws.law, per_draw_layout(theta), ds.k, kd, sp), ds)
     rec = bayes_decision(draws, ds, sp, quantile)
     L = losses_at(draws, ds, np.array([rec.params]), np.array([rec.pretrain_tokens]),
                   rec.specialize_tokens[None])[:, 0]

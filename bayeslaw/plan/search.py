@@ -1,17 +1,33 @@
 """Optimal allocations: per posterior draw, or one decision for a whole posterior.
 
-:func:`solve` drives the jax kernel (:mod:`bayeslaw.plan.kernel`) over a menu of
-model sizes and, for heterogeneous domains, alternates the (log N, share) search
-with the per-domain split of the specialization tokens (block coordinate descent:
-each step can only lower the objective). :func:`optimal_per_draw` is the
-public per-draw optimum.
+:func:`solve` finds the best (log N, share) of B searchers (:mod:`bayeslaw.plan.kernel`):
+
+1. a start: a coarse 11 x 11 grid over the whole range (on at most 256 of a
+   searcher's draws), or a given start (the frontier's previous budgets);
+2. Newton's method on the mean loss (:mod:`bayeslaw.plan.polish`), which certifies
+   each searcher it brings to a local minimum; for heterogeneous domains alternated
+   with the split of the specialization tokens among domains
+   (:mod:`bayeslaw.plan.split`), block coordinate descent whose every step can only
+   lower the objective;
+3. the full grid-zoom search for the searchers the polish could not certify (a kink
+   of a token cap, a bound of the size range) and for a quantile objective, which is
+   not smooth.
+
+The searcher axis and the draw axis are padded to a few bucket sizes
+(:func:`bucket`), so that a posterior of another size reuses the compiled programs
+(and jax's persistent cache, :mod:`bayeslaw._jax`, keeps them across processes).
+:func:`optimal_per_draw` is the public per-draw optimum.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from bayeslaw import _jax
@@ -20,7 +36,10 @@ from bayeslaw.plan import kernel
 from bayeslaw.plan.constraints import Constraints, SearchSpace, search_space
 from bayeslaw.plan.objective import DomainSet, domain_theta, resolve_domains
 
-HETERO_ROUNDS = 4  # alternations of (log N, share) search and domain split
+HETERO_ROUNDS = 4  # alternations of (log N, share) and the split among domains
+COARSE = 11  # points per free dimension of the start grid (shares 0, 0.1, ..., 1)
+COARSE_DRAWS = 256  # at most this many of a searcher's draws for the start grid
+FALLBACK_CHUNK = 64  # searchers per grid search for those the polish leaves
 
 
 @dataclass(frozen=True)
@@ -51,8 +70,6 @@ class PerDrawOptimum:
 
 
 def bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
-    import jax.numpy as jnp
-
     f = lambda x: jnp.asarray(x, dtype=jnp.float64)  # noqa: E731
     fix = 0.0 if sp.fixed_pretrain is None else sp.fixed_pretrain
     s0 = 1.0 if sp.share is None else sp.share
@@ -67,41 +84,148 @@ def config(sp: SearchSpace, quantile: float | None, free_u: bool) -> kernel.Conf
                          fixed_pretrain=sp.fixed_pretrain is not None, quantile=quantile)
 
 
-def _solve_sizes(law, theta, k, kd, sp, quantile, u0) -> Allocation:
-    """Search for B searchers; u0 (B,) fixes log N when not None."""
-    import jax.numpy as jnp
+def bucket(n: int) -> int:
+    """The compiled size for n searchers or draws: the next 2^j or 3 x 2^(j-1) (at most
+    a third of padding, a few shapes for any posterior)."""
+    if n <= 2:
+        return max(n, 1)
+    j = math.ceil(math.log2(n))
+    return 3 * 2 ** (j - 2) if 3 * 2 ** (j - 2) >= n else 2 ** j
 
-    B = next(iter(theta.values())).shape[0]
-    cfg = config(sp, quantile, free_u=u0 is None)
-    b = bounds(sp, B, u0)
-    th = {p: jnp.asarray(v) for p, v in theta.items()}
-    w = jnp.full((B, kd), 1.0 / k if kd == 1 else 1.0 / kd)
-    rounds = 1 if kd == 1 else HETERO_ROUNDS
+
+def per_draw_layout(theta: dict) -> dict:
+    """Leaves (S, kd) -> (kd, S, 1): S searchers of one draw each."""
+    return {p: np.asarray(v).T[:, :, None] for p, v in theta.items()}
+
+
+def pooled_layout(theta: dict) -> dict:
+    """Leaves (S, kd) -> (kd, 1, S): one searcher over all S draws."""
+    return {p: np.asarray(v).T[:, None, :] for p, v in theta.items()}
+
+
+def _pad(theta: dict, B: int, R: int):
+    """theta leaves (kd, B0, R0) padded to (kd, B, R) by repeating the last searcher and
+    draw, and the mask (B, R) of real draws."""
+    B0, R0 = next(iter(theta.values())).shape[1:]
+    widths = ((0, 0), (0, B - B0), (0, R - R0))
+    m = np.zeros((B, R))
+    m[:, :R0] = 1.0
+    return {p: np.pad(np.asarray(v, float), widths, mode="edge") for p, v in theta.items()}, m
+
+
+def _take(b: kernel.Bounds, idx) -> kernel.Bounds:
+    return kernel.Bounds(*(x[idx] if np.ndim(x) else x for x in b))
+
+
+def _grid_solve(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, cap):
+    """The grid-zoom search (alternating with the domain split when kd > 1)."""
+    from bayeslaw.plan import split
+
+    rounds = 1 if w.shape[0] == 1 else HETERO_ROUNDS
     for _ in range(rounds):
-        u, s = kernel.search(law, cfg, b, th, w)
-        if kd > 1:
+        u, s = kernel.search(law, cfg, b, th, m, w)
+        if w.shape[0] > 1:
             N, D, rest = kernel.trunk(cfg, b, u, s)
-            w = kernel.allocate(law, th, N, D, rest, b.specialize_cap)
-    return allocation(law, cfg, b, th, w, u, s)
+            w = split.allocate(law, th, m, N, D, rest, cap, w)
+    return u, s, w
 
 
-def allocation(law, cfg: kernel.Config, b: kernel.Bounds, theta, w, u, s) -> Allocation:
-    """The allocation and its aggregate loss at (u, s) for each of B searchers."""
-    N, D, Dp = kernel.tokens(cfg, b, u, s, w)
-    value = kernel.objective(law, cfg, b, theta, w, u[:, None], s[:, None])[:, 0, 0]
-    return Allocation(np.asarray(N), np.asarray(D), np.asarray(Dp), np.asarray(value))
+def _start(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w):
+    """A coarse grid over the whole range, on at most COARSE_DRAWS of each searcher's draws."""
+    step = -(-m.shape[1] // COARSE_DRAWS)
+    thin = {p: v[..., ::step] for p, v in th.items()}
+    return kernel.search(law, cfg._replace(n_coarse=COARSE, levels=0, quantile=None), b, thin,
+                         m[:, ::step], w)
 
 
-def solve(law, theta, k: int, kd: int, sp: SearchSpace, quantile=None) -> Allocation:
-    """Best allocation for each of B searchers (theta leaves (B, R, kd)), over the size menu
-    when there is one."""
+def _smooth(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, start):
+    """Start (the coarse grid unless ``start``), Newton polish and the result, in one
+    compiled program for both kinds of start: (u, s, ``ok`` flags, w,
+    :func:`kernel.evaluate`). Newton on (log N, share) for homogeneous domains, on log N
+    and the whole split (:mod:`bayeslaw.plan.joint`) for heterogeneous ones."""
+    given = start is not None
+    u, s = start if given else (b.u0, b.s0)
+    return _smooth_jit(law, cfg, b, th, m, w, u, s, jnp.asarray(given))
+
+
+@partial(jax.jit, static_argnames=("law", "cfg"))
+def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s, given):
+    from bayeslaw.plan import joint, polish, split
+
+    u, s = jax.lax.cond(given, lambda: (u, s), lambda: _start(law, cfg, b, th, m, w))
+    if w.shape[0] == 1:
+        u, s, ok = polish.newton(law, cfg, b, th, m, w, u, s)
+    else:
+        N, D, rest = kernel.trunk(cfg, b, u, s)
+        w = split.allocate(law, th, m, N, D, rest, b.specialize_cap, w, iters=4)
+        u, a, ok = joint.newton(law, b, th, m, u, jnp.concatenate([s[None], (1 - s) * w]),
+                                fix_share=not cfg.free_s)
+        s = a[0]
+        w = jnp.where(s < 1, a[1:] / jnp.where(s < 1, 1 - s, 1.0), w)
+    return u, s, ok, w, kernel.evaluate(law, cfg, b, th, m, w, u, s)
+
+
+def _fallback(law, cfg, b, th, m, w, cap, left, u, s):
+    """The grid search for the searchers ``left``, in chunks of one size (one compilation)."""
+    u, s, w = np.array(u), np.array(s), np.array(w)
+    n = min(FALLBACK_CHUNK, len(u))
+    for i in range(0, len(left), n):
+        idx = left[i:i + n]
+        pad = np.concatenate([idx, np.full(n - len(idx), idx[0])])
+        out = _grid_solve(law, cfg, _take(b, pad), {p: v[:, pad] for p, v in th.items()},
+                          m[pad], jnp.asarray(w[:, pad]), cap)
+        u[idx], s[idx] = np.asarray(out[0])[:len(idx)], np.asarray(out[1])[:len(idx)]
+        w[:, idx] = np.asarray(out[2])[:, :len(idx)]
+    return jnp.asarray(u), jnp.asarray(s), jnp.asarray(w)
+
+
+def _solve(law, theta, k, kd, sp, quantile, u0, start) -> Allocation:
+    """Search for B searchers (theta leaves (kd, B, R)); u0 (B,) fixes log N when not None."""
+    B, R = next(iter(theta.values())).shape[1:]
+    th, m = _pad(theta, bucket(B), bucket(R) if R > 1 else 1)
+    Bp = m.shape[0]
+    edge = lambda x: None if x is None else np.pad(np.asarray(x, float), (0, Bp - B), "edge")  # noqa: E731
+    cfg = config(sp, quantile, free_u=u0 is None)
+    b = bounds(sp, Bp, edge(u0))
+    th, m_ = {p: jnp.asarray(v) for p, v in th.items()}, jnp.asarray(m)
+    w = jnp.full((kd, Bp), 1.0 / k if kd == 1 else 1.0 / kd)
+    cap = b.specialize_cap
+    # the grid search where Newton does not apply: a quantile (not smooth), and
+    # heterogeneous domains with caps, a size menu or a fixed pretraining (their kinks, and
+    # the alternating search the joint Newton replaces would stop short)
+    smooth = quantile is None and (kd == 1 or (
+        cfg.free_u and not cfg.fixed_pretrain and math.isinf(sp.pretrain_cap)
+        and math.isinf(sp.specialize_cap)))
+    if not smooth:
+        u, s, w = _grid_solve(law, cfg, b, th, m_, w, cap)
+        N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
+    else:
+        if start is not None:
+            u = b.u0 if u0 is not None else jnp.clip(jnp.asarray(edge(start[0])), b.u_lo, b.u_hi)
+            s = jnp.clip(jnp.asarray(edge(start[1])), 0.0, 1.0) if cfg.free_s else b.s0
+            start = (u, s)
+        u, s, ok, w, (N, D, Dp, value) = _smooth(law, cfg, b, th, m_, w, start)
+        left = np.flatnonzero(~np.asarray(ok)[:B])
+        if len(left):
+            u, s, w = _fallback(law, cfg, b, th, m_, w, cap, left, u, s)
+            N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
+    return Allocation(*(np.asarray(x)[..., :B] for x in (N, D)), np.asarray(Dp)[:, :B].T,
+                      np.asarray(value)[:B])
+
+
+def solve(law, theta, k: int, kd: int, sp: SearchSpace, quantile=None,
+          start=None) -> Allocation:
+    """Best allocation for each of B searchers (theta leaves (kd, B, R), see
+    :func:`per_draw_layout` and :func:`pooled_layout`), over the size menu when there is
+    one; ``start`` (u, s) of shape (B,) replaces the coarse grid."""
     if sp.log_sizes is None:
-        return _solve_sizes(law, theta, k, kd, sp, quantile, None)
+        return _solve(law, theta, k, kd, sp, quantile, None, start)
     M = len(sp.log_sizes)
-    B = next(iter(theta.values())).shape[0]
-    tiled = {p: np.tile(v, (M,) + (1,) * (v.ndim - 1)) for p, v in theta.items()}
+    B = next(iter(theta.values())).shape[1]
+    tiled = {p: np.tile(v, (1, M, 1)) for p, v in theta.items()}
     u0 = np.repeat(sp.log_sizes, B)
-    a = _solve_sizes(law, tiled, k, kd, sp, quantile, u0)
+    start = None if start is None else (u0, np.tile(start[1], M))
+    a = _solve(law, tiled, k, kd, sp, quantile, u0, start)
     best = np.argmin(a.value.reshape(M, B), axis=0)
     pick = lambda x: x.reshape((M, B) + x.shape[1:])[best, np.arange(B)]  # noqa: E731
     return Allocation(sp.sizes[best], *(pick(x) for x in (a.pretrain_tokens,
@@ -126,8 +250,7 @@ def optimal_per_draw(draws: Draws, budget: float, k: int, *,
     for the domain semantics, :mod:`bayeslaw.plan.kernel` for the algorithm).
     """
     ds, theta, sp = prepare(draws, k, domains, constraints, budget)
-    a = solve(draws.law, {p: v[:, None, :] for p, v in theta.items()}, ds.k,
-              len(ds.columns), sp)
+    a = solve(draws.law, per_draw_layout(theta), ds.k, len(ds.columns), sp)
     return per_draw_result(a, ds)
 
 

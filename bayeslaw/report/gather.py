@@ -43,6 +43,19 @@ def check_request(runs: Sequence, budget: float, k: int, domains: Sequence[str],
             "a plan there extrapolates downwards from the data; pass a larger --budget")
 
 
+def check_plan(plan: Mapping, budget: float, k: int, domains: Sequence[str],
+               n_draws: int) -> None:
+    """A given plan must be of this request and of this posterior's draws."""
+    got = (plan.get("budget"), plan.get("k"), list(dict.fromkeys(plan.get("domains", []))),
+           plan.get("n_draws"))
+    if (not np.isclose(got[0] or 0.0, budget, rtol=1e-9) or got[1] != k
+            or got[2] != list(domains) or got[3] != n_draws):
+        raise BayeslawError(
+            f"the plan given (budget {got[0]}, k={got[1]}, domains {got[2]}, {got[3]} draws) "
+            f"is not of this report (budget {budget:.6g}, k={k}, domains {list(domains)}, "
+            f"{n_draws} draws)")
+
+
 def default_budget(runs: Sequence) -> float:
     """Ten times the largest run's compute, the quickstart's planning target."""
     return 10.0 * max(r.flops for r in runs)
@@ -105,11 +118,14 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
                   comparison: Mapping | None = None, n_suggest: int = 0,
                   checkpoints: Iterable = (), provenance: Mapping | None = None,
                   seed: int = 0, progress: Callable[[str], None] | None = None,
-                  max_draws: int | None = None) -> ReportInputs:
+                  max_draws: int | None = None, plan: Mapping | None = None) -> ReportInputs:
     """Everything the report shows about ``posterior`` (a fitted ``Posterior``).
 
     ``budget`` defaults to 10x the largest run, ``k`` to the number of ``domains``
     (default: all of the posterior's), ``n_suggest`` = 0 skips the suggestions.
+    ``plan``: a plan already made of this posterior (the document of ``bayeslaw plan
+    --json``, :meth:`bayeslaw.plan.Plan.to_dict`), shown instead of planning again; its
+    budget, k and domains are the defaults, and must agree with those given.
     ``max_draws`` thins the draws evenly (every chain alike) before the planner, the
     frontier and the figures use them: with many heterogeneous domains the planner's
     cost grows with draws x domains, and 500 draws already give stable quantiles.
@@ -125,6 +141,10 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     if not used:
         raise BayeslawError("none of the posterior's runs is in the store; pass the --store "
                             "the posterior was fitted from")
+    if plan is not None:
+        budget = budget or plan["budget"]
+        k = k or plan["k"]
+        domains = domains or list(dict.fromkeys(plan["domains"]))
     domains = list(domains or draws.domains)
     budget = float(budget or default_budget(used))
     k = int(k or len(domains))
@@ -133,7 +153,10 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     say("diagnostics")
     diagnostics = diagnostics_dict(posterior)
     say("plan")
-    plan = _attempt(notes, "plan", "planner", lambda: plan_dict(draws, budget, k, domains))
+    if plan is not None:
+        check_plan(plan, budget, k, domains, posterior.draws.n_draws)
+    else:
+        plan = _attempt(notes, "plan", "planner", lambda: plan_dict(draws, budget, k, domains))
     say("frontier")
     front = _attempt(notes, "frontier", "planner", lambda: frontier_dict(
         draws, frontier_budgets(used, budget), k, domains))

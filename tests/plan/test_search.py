@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bayeslaw.draws import Draws
-from bayeslaw.plan import Constraints, optimal_per_draw
+from bayeslaw.plan import Constraints, decision_losses, optimal_per_draw, plan
 from tests.plan.helpers import CHINCHILLA, DOMAIN_GAP, cloud, numpy_loss
 
 
@@ -120,3 +120,49 @@ def test_search_is_compiled_once_per_shape():
     for C, seed in ((1e21, 7), (3e23, 8)):
         optimal_per_draw(cloud(DOMAIN_GAP, 7, seed=seed), C, 2)
     assert kernel.search._cache_size() == n
+
+
+def test_joint_newton_matches_the_alternating_grid_search():
+    """Heterogeneous domains: Newton on log N and the whole split (the default) against
+    the grid search alternating with the split among domains, which a cap too large to
+    bind selects; Newton's optimum is at least as good and the same allocation."""
+    vals = dict(DOMAIN_GAP, G=[0.2, 0.8], S=[1e9, 3e8])
+    draws, C = cloud(vals, 2, spread=0.1, seed=2, domains=("x", "y")), 1e21
+    fast = optimal_per_draw(draws, C, 2, domains=["x", "y"])
+    grid = optimal_per_draw(draws, C, 2, domains=["x", "y"],
+                            constraints=Constraints(max_specialize_tokens=1e30))
+    assert (fast.loss <= grid.loss * (1 + 1e-12)).all()
+    np.testing.assert_allclose(fast.loss, grid.loss, rtol=1e-9)
+    np.testing.assert_allclose(fast.params, grid.params, rtol=1e-3)
+    np.testing.assert_allclose(fast.specialize_tokens, grid.specialize_tokens, rtol=1e-3)
+
+
+def test_padding_to_bucket_sizes_changes_nothing():
+    """63 draws run padded to 64 (test_frontier's shapes): each draw's optimum is the one it
+    has among 64 draws, and the Bayes decision minimizes the expected loss over the 63
+    real draws (a padded copy of the last draw, counted, moves it by 4e-3 in log N)."""
+    from bayeslaw.plan.search import bucket
+
+    assert [bucket(n) for n in (1, 2, 5, 7, 2000, 2500, 4000)] == [1, 2, 6, 8, 2048, 3072, 4096]
+    full = cloud(DOMAIN_GAP, 64, spread=0.1, seed=7)
+    draws = Draws(full.law, full.domains, {p: v[:63] for p, v in full.params.items()})
+    C, k = 1e21, 4
+    p = plan(draws, C, k)
+    np.testing.assert_allclose(p.per_draw.loss, optimal_per_draw(full, C, k).loss[:63],
+                               rtol=1e-12)
+    r, h = p.recommended, 1e-3
+    u = np.log(r.params) + h * np.array([0, -1, 1, 0, 0])
+    s = r.pretrain_share + h * np.array([0, 0, 0, -1, 1])
+    T = C / (6 * np.exp(u))
+    L = decision_losses(draws, (np.exp(u), s * T, (1 - s) * T / k), k).mean(0)
+    assert (L[1:] >= L[0]).all()
+
+
+def test_newton_is_compiled_once_per_bucket():
+    """Posteriors of 7 and 8 draws share the bucket of 8: no new compilation."""
+    from bayeslaw.plan import polish
+
+    optimal_per_draw(cloud(DOMAIN_GAP, 7, seed=6), 1e20, 2)
+    n = polish.newton._cache_size()
+    optimal_per_draw(cloud(DOMAIN_GAP, 8, seed=7), 3e21, 2)
+    assert polish.newton._cache_size() == n

@@ -132,3 +132,23 @@ def test_max_draws_thins_draws_and_noise_alike(fitted):
     np.testing.assert_array_equal(thin.draws.params["alpha"][[0, -1]],
                                   full.draws.params["alpha"][[0, -1]])
     assert thin.plan is not None and thin.plan["recommended"]["params"] > 0
+
+
+@pytest.mark.skipif(not HAVE_PLAN, reason="needs bayeslaw.plan")
+def test_a_given_plan_is_shown_not_made_again(fitted):
+    """``plan=`` (``bayeslaw report --plan plan.json``): the report shows that document (a
+    marked copy comes through), takes its budget and k, and refuses one of another request."""
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.fit.posterior import Posterior
+    from bayeslaw.plan import plan
+    from bayeslaw.report.gather import report_inputs
+
+    tmp, runs = fitted
+    post = Posterior.load(tmp / "post.nc")
+    doc = plan(post.draws, 1e20, 2, domains=["foldoc"]).to_dict()
+    doc["recommended"] = {**doc["recommended"], "params": 12345.0}
+    got = report_inputs(post, runs, plan=doc)
+    assert got.plan["recommended"]["params"] == 12345.0
+    assert (got.budget, got.k, got.domains) == (1e20, 2, ["foldoc"])
+    with pytest.raises(BayeslawError, match="not of this report"):
+        report_inputs(post, runs, budget=2e20, plan=doc)
