@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bayeslaw.cli.common import add_json, emit_json
+from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
 from bayeslaw.errors import BayeslawError
 
 
@@ -39,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model-sizes", type=_sizes, metavar="N1,N2,...", help="menu of sizes")
     p.add_argument("--quantile", type=float, metavar="Q",
                    help="minimize this quantile of the loss instead of its mean (risk-averse)")
+    add_allow_unconverged(p)
     add_json(p)
     p.set_defaults(func=cmd_plan)
 
@@ -58,10 +60,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
     posterior = Posterior.load(args.posterior)
     posterior.check_budget(args.budget)
-    draws = posterior.draws
+    draws = checked_draws(posterior, args)
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
-    doc = result.to_dict()
+    doc = {**result.to_dict(), **diagnostics_field(posterior)}
     if args.json:
         emit_json(doc)
     else:

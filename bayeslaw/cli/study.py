@@ -6,6 +6,7 @@ import argparse
 import time
 
 from bayeslaw.cli.common import add_json, emit_json, log
+from bayeslaw.cli.gate import add_allow_unconverged, gate
 from bayeslaw.cli.train import add_execution
 
 
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("file")
     run.add_argument("--store", help="override the study's store")
     add_execution(run)
+    add_allow_unconverged(run)
     add_json(run)
     run.set_defaults(func=cmd_run)
 
@@ -57,7 +59,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from bayeslaw.pipeline import run_analysis
 
         out = study.path.parent / study.tables["study"].get("out", "out")
-        summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log)
+        with gate(args):
+            summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log,
+                                               allow_unconverged=args.allow_unconverged)
         log(f"study {study.name}: report at {summary['analysis']['report']}")
     summary["wall_s"] = time.perf_counter() - t0
     if args.json:
