@@ -15,7 +15,7 @@ from typing import Any
 
 from bayeslaw.errors import BayeslawError
 
-FIT_KEYS = {"laws", "chains", "warmup", "samples", "seed", "holdout", "priors"}
+FIT_KEYS = {"laws", "chains", "warmup", "samples", "seed", "holdout", "priors", "escalate"}
 
 
 def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,8 @@ def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise BayeslawError(f"unknown [fit] key(s) {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(FIT_KEYS))}")
-    return {k: table[k] for k in ("chains", "warmup", "samples", "seed") if k in table}
+    return {k: table[k] for k in ("chains", "warmup", "samples", "seed", "escalate")
+            if k in table}
 
 
 def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: float,

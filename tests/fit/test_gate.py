@@ -12,12 +12,10 @@ from bayeslaw.cli.main import main
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit import Posterior, predict
 from bayeslaw.fit import data as fit_data
-from bayeslaw.fit.diagnostics import (Thresholds, UnconvergedError, UnconvergedWarning,
-                                      convergence)
+from bayeslaw.fit.diagnostics import Thresholds, UnconvergedError, UnconvergedWarning, convergence
 from bayeslaw.fit.posterior import build, provenance
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
-
 
 
 def chains(shift: float, draws: int, law: str = "domain_gap", seed: int = 0) -> Posterior:
