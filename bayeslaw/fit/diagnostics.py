@@ -95,6 +95,9 @@ def _convergence(post, names):
     return rhat, bulk, tail
 
 
+LABELS = {"r_hat": "R-hat", "ess_bulk": "bulk ESS", "ess_tail": "tail ESS"}
+
+
 class UnconvergedError(BayeslawError):
     """A sampled posterior failed its convergence checks; ``convergence`` has the figures."""
 
@@ -151,12 +154,11 @@ class Convergence:
         t = self.thresholds
         parts = []
         for p, bad in self.failing.items():
-            figs = [f"{k.replace('_', ' ').replace('r hat', 'R-hat')} {v:.3g}"
-                    for k, v in bad.items()]
+            figs = [f"{LABELS[k]} {v:.3g}" for k, v in bad.items()]
             parts.append(f"{p} ({', '.join(figs)})")
+        divs = "no divergences" if t.divergences == 0 else f"<= {t.divergences} divergences"
         text = (f"the posterior has not converged ({self.chains} chains x {self.draws} draws; "
-                f"needs R-hat <= {t.r_hat}, bulk and tail ESS >= {self.ess_min:.0f}, "
-                f"<= {t.divergences} divergences)")
+                f"needs R-hat <= {t.r_hat}, bulk and tail ESS >= {self.ess_min:.0f}, {divs})")
         if parts:
             text += ": " + "; ".join(parts)
         if self.divergences > t.divergences:

@@ -48,7 +48,9 @@ def unconverged_banner(convergence) -> list[str]:
     """The warning above the report when its posterior failed its convergence checks."""
     if not convergence or convergence.get("ok", True):
         return []
-    failing = "; ".join(f"{p} ({', '.join(f'{k} {v:.3g}' for k, v in bad.items())})"
+    from bayeslaw.fit.diagnostics import LABELS
+
+    failing = "; ".join(f"{p} ({', '.join(f'{LABELS.get(k, k)} {v:.3g}' for k, v in bad.items())})"
                         for p, bad in convergence.get("failing", {}).items())
     div = convergence.get("divergences", 0)
     return [f"This posterior has NOT converged ({failing or 'no failing parameter'}"

@@ -98,7 +98,7 @@ def test_report_banner():
 
     conv = {"ok": False, "failing": {"E": {"r_hat": 1.12}}, "divergences": 2}
     banner = unconverged_banner(conv)
-    assert len(banner) == 1 and "E (r_hat 1.12" in banner[0] and "2 divergent" in banner[0]
+    assert len(banner) == 1 and "E (R-hat 1.12" in banner[0] and "2 divergent" in banner[0]
     assert unconverged_banner({"ok": True, "failing": {}}) == []
     page = render_html(Report("t", [], banner=banner))
     assert page.index('id="unconverged"') < page.index("<nav>")
