@@ -91,7 +91,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         NUTS target acceptance; raise it (0.95) if there are divergences.
     escalate : int
         How many times at most to sample again, with twice the warmup and draws (and
-        the next seed), when the chains fail their convergence checks
+        the next seed; after divergences, also ``target_accept`` halfway to 1, i.e.
+        smaller steps), when the chains fail their convergence checks
         (:class:`~bayeslaw.fit.diagnostics.Convergence`); 0 never (nor with one
         chain). The posterior records the settings it was drawn with (``warmup``,
         ``samples``) and ``escalations``; if it still fails, its checks say so.
@@ -132,7 +133,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         stats["lp"] = -res.stats["potential_energy"]
         attrs = provenance(law, fit_priors.to_toml(resolved), fdata.run_ids, fdata.domains,
                            method="nuts", seed=seed, chains=chains, warmup=warmup,
-                           samples=samples, chain_method=res.chain_method,
+                           samples=samples, target_accept=target_accept,
+                           chain_method=res.chain_method,
                            escalations=attempt, fit_seconds=time.perf_counter() - start)
         post = build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples),
                      attrs, _prior_predictive(model, arrays, seed)[..., :len(fdata.log_loss)])
@@ -140,3 +142,5 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         if attempt == escalate or chains < 2 or post.convergence.ok:
             return post
         attempt, warmup, samples = attempt + 1, 2 * warmup, 2 * samples
+        if post.convergence.divergences:
+            target_accept = (1.0 + target_accept) / 2

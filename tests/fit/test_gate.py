@@ -17,6 +17,8 @@ from bayeslaw.fit.posterior import build, provenance
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
 
+LAW = get("chinchilla")
+
 
 def chains(shift: float, draws: int, law: str = "domain_gap", seed: int = 0) -> Posterior:
     """Two chains of iid draws around the truth; chain 1 moved by ``shift`` (relative)
@@ -102,3 +104,36 @@ def test_report_banner():
     assert unconverged_banner({"ok": True, "failing": {}}) == []
     page = render_html(Report("t", [], banner=banner))
     assert page.index('id="unconverged"') < page.index("<nav>")
+
+
+def test_fit_escalates_once_with_twice_the_draws(monkeypatch):
+    """The sampler is replaced by one that returns chains that disagree (and diverge)
+    on the first call and agree on the second: fit samples again, with twice the
+    warmup and draws and a higher target acceptance, and records it."""
+    from bayeslaw.fit import fit, nuts
+
+    calls = []
+
+    def fake_run(model, data, y, *, chains, warmup, samples, seed, target_accept, **kw):
+        calls.append((warmup, samples, seed, target_accept))
+        post = chains_of(0.05 if len(calls) == 1 else 0.0, samples, seed)
+        grouped = {k: post.idata.posterior[k].values for k in [*LAW.params, "sigma", "nu"]}
+        shape = (2, samples)
+        stats = {"diverging": np.arange(2 * samples).reshape(shape) < 3 * (len(calls) == 1),
+                 "energy": np.random.default_rng(seed).normal(size=shape),
+                 "num_steps": np.full(shape, 7), "accept_prob": np.full(shape, 0.9),
+                 "potential_energy": np.zeros(shape)}
+        return nuts.NutsResult(grouped, stats, "vectorized")
+
+    def chains_of(shift, draws, seed):
+        return chains(shift, draws, law="chinchilla", seed=seed)
+
+    monkeypatch.setattr(nuts, "run", fake_run)
+    runs = simulate(LAW, TRUTH["chinchilla"], n=20, seed=0)
+    post = fit(runs, "chinchilla", chains=2, warmup=10, samples=200, seed=4)
+    assert calls == [(10, 200, 4, 0.9), (20, 400, 5, 0.95)]
+    assert post.convergence.ok and post.attrs["escalations"] == 1
+    assert post.attrs["warmup"] == 20 and post.attrs["samples"] == 400
+    calls.clear()
+    post = fit(runs, "chinchilla", chains=2, warmup=10, samples=200, seed=4, escalate=0)
+    assert len(calls) == 1 and not post.convergence.ok and post.attrs["escalations"] == 0
