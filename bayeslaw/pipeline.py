@@ -15,7 +15,7 @@ from typing import Any
 
 from bayeslaw.errors import BayeslawError
 
-FIT_KEYS = {"laws", "chains", "warmup", "samples", "seed", "holdout", "priors"}
+FIT_KEYS = {"laws", "chains", "warmup", "samples", "seed", "holdout", "priors", "escalate"}
 
 
 def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,8 @@ def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise BayeslawError(f"unknown [fit] key(s) {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(FIT_KEYS))}")
-    return {k: table[k] for k in ("chains", "warmup", "samples", "seed") if k in table}
+    return {k: table[k] for k in ("chains", "warmup", "samples", "seed", "escalate")
+            if k in table}
 
 
 def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: float,
@@ -47,11 +48,15 @@ def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: floa
 
 
 def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
-                 say: Callable[[str], None] = print) -> dict[str, Any]:
+                 say: Callable[[str], None] = print,
+                 allow_unconverged: bool = False) -> dict[str, Any]:
     """Run the analysis steps of a study on the runs in ``store_path``.
 
     Writes ``posterior.nc``, ``comparison.json``, ``plan.json``, ``suggestions.json``
-    and the report into ``out_dir``; returns a summary with their paths.
+    and the report into ``out_dir``; returns a summary with their paths. A posterior
+    that fails its convergence checks is saved, then refused (``UnconvergedError``)
+    unless ``allow_unconverged`` (a warning, the summary's ``diagnostics`` and the
+    report's banner say so).
     """
     from bayeslaw.report.api import posterior_provenance, write_report
     from bayeslaw.report.build import build_report
@@ -71,6 +76,8 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     law = post.law.name
     (out_dir / "comparison.json").write_text(json.dumps(rows or [], indent=2))
     post.save(out_dir / "posterior.nc")
+    if not allow_unconverged:  # refuse before planning (report_inputs warns otherwise)
+        post.checked_draws()
     plan_table, suggest_table = tables.get("plan", {}), tables.get("suggest", {})
     largest = max(r.flops for r in runs)
     budget = float(plan_table.get("budget") or plan_table.get("budget_factor", 10) * largest)
@@ -79,7 +86,8 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     inputs = report_inputs(post, runs, budget=budget, k=k, comparison=(
         table_from_compare(rows) if rows else None), n_suggest=int(suggest_table.get("n", 4)),
         checkpoints=checkpoints, provenance=posterior_provenance(post),
-        seed=int(settings.get("seed", 0)), progress=lambda s: say(f"  report: {s}"))
+        seed=int(settings.get("seed", 0)), progress=lambda s: say(f"  report: {s}"),
+        allow_unconverged=allow_unconverged)
     (out_dir / "plan.json").write_text(json.dumps(_plain(inputs.plan), indent=2))
     (out_dir / "suggestions.json").write_text(json.dumps(_plain(inputs.suggestions), indent=2))
     report_path = out_dir / tables.get("report", {}).get("out", "report.html")
@@ -88,7 +96,8 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     report.close()
     return {"law": law, "n_runs": len(runs), "budget": budget, "k": k,
             "posterior": str(out_dir / "posterior.nc"), "report": str(report_path),
-            "plan": inputs.plan, "suggestions": inputs.suggestions, "notes": inputs.notes}
+            "plan": inputs.plan, "suggestions": inputs.suggestions, "notes": inputs.notes,
+            **({"diagnostics": inputs.convergence} if inputs.convergence else {})}
 
 
 def _plain(obj: Any) -> Any:

@@ -9,6 +9,16 @@ then
   get uncertainty from it),
 and the coverage of each method's 90% intervals of alpha and beta over ``--reps``
 data sets. Run: ``python bench/bench_fit.py [--law chinchilla] [--reps 1]``.
+
+``--data SETS`` instead fits ``--law`` (``all``: every registered law) with the default
+settings of ``bayeslaw.fit.fit`` to the data sets the project ships (trainer-sweep:
+studies/trainer-sweep/runs.csv; split-validation: its records/sweep.csv; epoch: the
+bundled Epoch/Chinchilla runs) and prints the convergence checks of each fit (worst
+R-hat, smallest bulk and tail ESS, divergences), the escalations, the leapfrog steps
+per draw and the wall time of the whole fit (the first fit of a law and data shape in
+the process includes the compile) and its CPU time (both cores summed; on a machine
+shared with other jobs the wall time grows with the load, the CPU time much less).
+Run: ``python bench/bench_fit.py --data split-validation,trainer-sweep --law domain_gap``.
 """
 
 from __future__ import annotations
@@ -40,14 +50,63 @@ def covers(post, truth, names=("alpha", "beta")):
     return out
 
 
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+DATA = {
+    "trainer-sweep": "studies/trainer-sweep/runs.csv",
+    "split-validation": "studies/split-validation/records/sweep.csv",
+    "epoch": None,
+}
+
+
+def load(name: str):
+    from bayeslaw.data import epoch_chinchilla
+    from bayeslaw.runs.io import read_runs
+
+    if name not in DATA:
+        raise SystemExit(f"unknown data set {name!r}; known: {', '.join(DATA)}")
+    return epoch_chinchilla() if DATA[name] is None else read_runs(
+        os.path.join(ROOT, DATA[name])).runs
+
+
+def datasets(names: list[str], laws: list[str], repeat: int) -> None:
+    """Default fits of each law to each data set, with their convergence checks."""
+    print(f"{'data':<17} {'law':<19} {'wall s':>7} {'CPU s':>6} {'max R-hat':>14} "
+          f"{'min ESS bulk':>17} {'min ESS tail':>17} {'div':>4} {'esc':>4} {'steps':>6}  ok")
+    for name in names:
+        runs = load(name)
+        for law in laws:
+            for _ in range(repeat):
+                t0, c0 = time.perf_counter(), time.process_time()
+                post = fit(runs, law)
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                c = post.convergence
+                r = max(c.r_hat, key=c.r_hat.get)
+                b = min(c.ess_bulk, key=c.ess_bulk.get)
+                t = min(c.ess_tail, key=c.ess_tail.get)
+                steps = post.idata.sample_stats["n_steps"].values.mean()
+                print(f"{name:<17} {law:<19} {wall:7.1f} {cpu:6.1f} {c.r_hat[r]:7.3f} {r:<6} "
+                      f"{c.ess_bulk[b]:7.0f} {b:<9} {c.ess_tail[t]:7.0f} {t:<9} "
+                      f"{c.divergences:4d} {post.attrs['escalations']:4d} {steps:6.0f}  "
+                      f"{'yes' if c.ok else 'NO'}  (load {os.getloadavg()[0]:.1f})", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--law", default="chinchilla")
+    ap.add_argument("--data", help="comma-separated data sets (see the docstring)")
+    ap.add_argument("--repeat", type=int, default=1, help="with --data: fits per law and set")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--bootstrap", type=int, default=100)
     ap.add_argument("--chain-method", default=None, help="parallel or vectorized")
     args = ap.parse_args()
+    if args.data:
+        from bayeslaw.laws import names
+
+        laws = list(names()) if args.law == "all" else args.law.split(",")
+        datasets(args.data.split(","), laws, args.repeat)
+        print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+        return
     law = get(args.law)
     truth = TRUTH[law.name]
     cov_b, cov_l = [], []

@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--priors", metavar="FILE", help="TOML file of prior overrides")
     p.add_argument("--target-accept", type=fraction_float(), default=0.9)
+    p.add_argument("--escalate", type=whole(0), default=1, metavar="K",
+                   help="sample again up to K times with twice the warmup and draws while the "
+                   "chains fail their convergence checks (default 1; 0: never)")
     p.add_argument("--method", choices=("nuts", "lbfgs"), default="nuts")
     p.add_argument("--bootstrap", type=whole(0), default=0,
                    help="with --method lbfgs: resamples for intervals (e.g. 100)")
@@ -82,7 +85,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         post = fit(runs, args.law, domains=args.domain, chains=args.chains,
                    warmup=args.warmup, samples=args.samples, seed=args.seed,
                    priors=args.priors, progress=sys.stderr.isatty() and not args.json,
-                   target_accept=args.target_accept)
+                   target_accept=args.target_accept, escalate=args.escalate)
     seconds = time.perf_counter() - start
     post.save(args.out)
     out = summary(post, seconds)

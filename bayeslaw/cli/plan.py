@@ -12,6 +12,7 @@ from bayeslaw.cli.common import (
     token_count,
     whole,
 )
+from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
 from bayeslaw.errors import BayeslawError
 
 
@@ -48,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model-sizes", type=_sizes, metavar="N1,N2,...", help="menu of sizes")
     p.add_argument("--quantile", type=fraction_float(), metavar="Q",
                    help="minimize this quantile of the loss instead of its mean (risk-averse)")
+    add_allow_unconverged(p)
     add_json(p)
     p.set_defaults(func=cmd_plan)
 
@@ -67,10 +69,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
     posterior = Posterior.load(args.posterior)
     posterior.check_budget(args.budget)
-    draws = posterior.draws
+    draws = checked_draws(posterior, args)
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
-    doc = result.to_dict()
+    doc = {**result.to_dict(), **diagnostics_field(posterior)}
     if args.json:
         emit_json(doc)
     else:

@@ -6,6 +6,7 @@ import argparse
 import csv
 
 from bayeslaw.cli.common import add_json, emit_json, positive_float, token_count
+from bayeslaw.cli.gate import add_allow_unconverged, diagnostics_field, gate
 from bayeslaw.errors import BayeslawError
 
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--domain")
     p.add_argument("--points", metavar="CSV", help="predict at every row of this CSV")
     p.add_argument("--seed", type=int, default=0)
+    add_allow_unconverged(p)
     add_json(p)
     p.set_defaults(func=cmd_predict)
 
@@ -62,10 +64,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from bayeslaw.fit import Posterior, predict
 
     post = Posterior.load(args.posterior)
-    out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
-                            seed=args.seed)} for pt in points]
+    with gate(args):
+        out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
+                                seed=args.seed, allow_unconverged=args.allow_unconverged)}
+               for pt in points]
     if args.json:
-        emit_json(out[0] if not args.points else {"points": out})
+        diag = diagnostics_field(post)
+        emit_json({**out[0], **diag} if not args.points else {"points": out, **diag})
         return 0
     for r in out:
         q = r["loss"]

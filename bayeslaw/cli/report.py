@@ -14,6 +14,7 @@ from bayeslaw.cli.common import (
     positive_float,
     whole,
 )
+from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field, gate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="report.html|report.md")
     add_force(p, "an existing --out file that is not text")
     add_store(p)
+    add_allow_unconverged(p)
     add_json(p)
     p.set_defaults(func=cmd_report)
 
@@ -54,6 +56,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
 
     posterior = load_posterior(args.posterior)
+    if not args.allow_unconverged:  # refuse before the slow parts (else make_report warns)
+        checked_draws(posterior, args)
     compare = _split(args.compare)
     others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]
     rows = [r for p in compare if p.lower().endswith(".json") for r in load_compare_json(p)]
@@ -61,11 +65,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         runs, checkpoints = store.runs(), store.checkpoints()
     report, bar = None, _progress()
     try:
-        report = make_report(
-            posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
-            compare=others, compare_rows=rows or None, n_suggest=args.suggest,
-            checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args), progress=bar,
-            plan=_plan(args.plan))
+        with gate(args):
+            report = make_report(
+                posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
+                compare=others, compare_rows=rows or None, n_suggest=args.suggest,
+                checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args),
+                progress=bar, plan=_plan(args.plan),
+                allow_unconverged=args.allow_unconverged)
         files = write_report(report, out)
     finally:
         bar.close()
@@ -74,7 +80,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     log(f"wrote {files[0]}" + (f" and {len(files) - 1} figure(s)" if len(files) > 1 else ""))
     if args.json:
         emit_json({"out": str(files[0]), "files": [str(f) for f in files],
-                   **report.to_dict()})
+                   **report.to_dict(), **diagnostics_field(posterior)})
     return 0
 
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from bayeslaw.cli.common import add_json, emit_json, log
+from bayeslaw.cli.gate import add_allow_unconverged, gate
 from bayeslaw.cli.train import add_execution
 
 
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("file")
     run.add_argument("--store", help="override the study's store")
     add_execution(run)
+    add_allow_unconverged(run)
     add_json(run)
     run.set_defaults(func=cmd_run)
 
@@ -56,7 +58,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "fit" in study.tables:
         from bayeslaw.pipeline import run_analysis
 
-        summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log)
+        with gate(args):
+            summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log,
+                                               allow_unconverged=args.allow_unconverged)
         log(f"study {study.name}: report at {summary['analysis']['report']}")
     summary["wall_s"] = time.perf_counter() - t0
     if args.json:

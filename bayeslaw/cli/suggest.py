@@ -17,6 +17,7 @@ from bayeslaw.cli.common import (
     token_count,
     whole,
 )
+from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
 
 
 def add_menu(p: argparse.ArgumentParser) -> None:
@@ -61,17 +62,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="SPECS.json",
                    help="also write the specs as a JSON list for `bayeslaw train --specs`")
     add_force(p, "an existing --out file that is not text")
+    add_allow_unconverged(p)
     add_store(p)
     add_json(p)
     p.set_defaults(func=cmd_suggest)
 
 
-def load_posterior(path: str):
-    """``(draws, noise)`` of a posterior file written by ``bayeslaw fit``."""
+def load_posterior(args: argparse.Namespace):
+    """``(draws, noise, extra JSON)`` of the ``--posterior`` file, through the
+    convergence gate (:mod:`bayeslaw.cli.gate`)."""
     from bayeslaw.fit import Posterior
 
-    post = Posterior.load(path)
-    return post.draws, post.noise
+    post = Posterior.load(args.posterior)
+    return checked_draws(post, args), post.noise, diagnostics_field(post)
 
 
 def menu_from(args: argparse.Namespace, runs, domains):
@@ -135,7 +138,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.out:
         check_output(args.out, ("text",), args)
     runs, ckpts = _store_runs(args)
-    draws, noise = load_posterior(args.posterior)
+    draws, noise, diag = load_posterior(args)
     domains = args.domain or list(draws.domains)
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
@@ -143,7 +146,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 settings_from(args, args.campaign_flops), checkpoints=ckpts,
                 done=map(run_key, runs), domains=domains, seed=args.seed)
     result = {"budget": args.budget, "domains": args.domains, "expected_regret": s.regret_now,
-              "expected_regret_after": s.regret_after, "specs": s.specs}
+              "expected_regret_after": s.regret_after, "specs": s.specs, **diag}
     if args.out:
         with open(args.out, "w") as f:
             json.dump(s.specs, f, indent=2)

@@ -72,7 +72,7 @@ def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
 def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str] | None = None,
         chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
         priors: str | os.PathLike | Mapping[str, Any] | None = None, progress: bool = False,
-        target_accept: float = 0.9) -> Posterior:
+        target_accept: float = 0.9, escalate: int = 1) -> Posterior:
     """Sample the posterior of ``law``'s parameters given completed ``runs`` with NUTS.
 
     Parameters
@@ -89,6 +89,13 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         Progress bars on stderr (slower: the sampler then steps from Python).
     target_accept : float
         NUTS target acceptance; raise it (0.95) if there are divergences.
+    escalate : int
+        How many times at most to sample again, with twice the warmup and draws (and
+        the next seed; after divergences, also ``target_accept`` halfway to 1, i.e.
+        smaller steps), when the chains fail their convergence checks
+        (:class:`~bayeslaw.fit.diagnostics.Convergence`); 0 never (nor with one
+        chain). The posterior records the settings it was drawn with (``warmup``,
+        ``samples``) and ``escalations``; if it still fails, its checks say so.
 
     Raises
     ------
@@ -104,6 +111,10 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     from bayeslaw.fit.start import start as find_start
 
     _check_settings(chains, warmup, samples)
+    if escalate < 0:
+        from bayeslaw.errors import BayeslawError
+
+        raise BayeslawError(f"escalate must be >= 0 (got {escalate})")
     law = get_law(law) if isinstance(law, str) else law
     resolved = fit_priors.resolve(priors)
     fdata = fit_data.from_runs(runs, law, domains)
@@ -113,14 +124,23 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     padded, y = fdata.padded()  # and padded to a bucket of run counts (FitData.padded)
     arrays = {k: jnp.asarray(v) for k, v in {**padded,
                                               **find_start(law, fdata, resolved)}.items()}
-    res = nuts.run(model, arrays, jnp.asarray(y), chains=chains, warmup=warmup,
-                   samples=samples, seed=seed, progress=progress, target_accept=target_accept,
-                   init_strategy=INIT)
-    seconds = time.perf_counter() - start
-    stats = {STATS[k]: v for k, v in res.stats.items() if k in STATS}
-    stats["lp"] = -res.stats["potential_energy"]
-    attrs = provenance(law, fit_priors.to_toml(resolved), fdata.run_ids, fdata.domains,
-                       method="nuts", seed=seed, chains=chains, warmup=warmup, samples=samples,
-                       chain_method=res.chain_method, fit_seconds=seconds)
-    return build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples), attrs,
-                 _prior_predictive(model, arrays, seed)[..., :len(fdata.log_loss)])
+    attempt = 0
+    while True:
+        res = nuts.run(model, arrays, jnp.asarray(y), chains=chains, warmup=warmup,
+                       samples=samples, seed=seed + attempt, progress=progress,
+                       target_accept=target_accept, init_strategy=INIT)
+        stats = {STATS[k]: v for k, v in res.stats.items() if k in STATS}
+        stats["lp"] = -res.stats["potential_energy"]
+        attrs = provenance(law, fit_priors.to_toml(resolved), fdata.run_ids, fdata.domains,
+                           method="nuts", seed=seed, chains=chains, warmup=warmup,
+                           samples=samples, target_accept=target_accept,
+                           chain_method=res.chain_method,
+                           escalations=attempt, fit_seconds=time.perf_counter() - start)
+        post = build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples),
+                     attrs, _prior_predictive(model, arrays, seed)[..., :len(fdata.log_loss)])
+        # One chain cannot show convergence (no R-hat): more draws would not change that.
+        if attempt == escalate or chains < 2 or post.convergence.ok:
+            return post
+        attempt, warmup, samples = attempt + 1, 2 * warmup, 2 * samples
+        if post.convergence.divergences:
+            target_accept = (1.0 + target_accept) / 2

@@ -67,7 +67,7 @@ def compare(runs: Sequence, laws: Sequence[str], **kw) -> list[dict]:
 
 def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: float = 0.2,
                  chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
-                 priors=None) -> tuple[list[dict], dict]:
+                 priors=None, escalate: int = 1) -> tuple[list[dict], dict]:
     """:func:`compare`'s rows and each law's posterior fitted to all the runs, so a
     caller that goes on with the best law need not fit it again."""
     from bayeslaw.fit.bayes import fit
@@ -75,7 +75,7 @@ def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: 
     runs = [r for r in runs if r.status == "completed" and (not domains or r.domain in domains)]
     train, test = split_by_compute(runs, holdout)
     kw = dict(domains=domains, chains=chains, warmup=warmup, samples=samples, seed=seed,
-              priors=priors)
+              priors=priors, escalate=escalate)
     rows, idatas, posts = {}, {}, {}
     for name in laws:
         post = posts[name] = fit(runs, name, **kw)

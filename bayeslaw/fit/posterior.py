@@ -88,6 +88,26 @@ class Posterior:
         """``sigma`` (scale on log loss) and ``nu`` (Student-t dof), each (S,)."""
         return {"sigma": self._flat("sigma"), "nu": self._flat("nu")}
 
+    @cached_property
+    def convergence(self):
+        """R-hat, bulk/tail ESS and divergences against the thresholds
+        (:class:`bayeslaw.fit.diagnostics.Convergence`); None without chains (L-BFGS)."""
+        from bayeslaw.fit.diagnostics import convergence
+
+        return convergence(self)
+
+    def checked_draws(self, allow_unconverged: bool = False) -> Draws:
+        """:attr:`draws` for a converged posterior: the planner's, the suggester's and the
+        report's way in.
+
+        Raises :class:`bayeslaw.fit.diagnostics.UnconvergedError` (a BayeslawError naming
+        the failing symbols) if the chains have not converged; with ``allow_unconverged``
+        it warns (``UnconvergedWarning``) and returns the draws anyway.
+        """
+        if self.convergence is not None:
+            self.convergence.check(allow_unconverged)
+        return self.draws
+
     def diagnostics(self):
         """R-hat, ESS, divergences, E-BFMI, predictive checks (see :mod:`.diagnostics`)."""
         from bayeslaw.fit.diagnostics import diagnose

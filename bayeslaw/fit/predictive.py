@@ -57,12 +57,17 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     return np.exp(np.asarray(log_mu)), np.exp(y)
 
 
-def predict(posterior, N, D, D_prime=0, domain: str | None = None, *, seed: int = 0) -> dict:
+def predict(posterior, N, D, D_prime=0, domain: str | None = None, *, seed: int = 0,
+            allow_unconverged: bool = False) -> dict:
     """Quantiles of the posterior predictive loss and of the mean curve at (N, D, D').
 
     Returns ``{"loss": {"q05", "q25", "q50", "q75", "q95"}, "mean_curve": {"q05", "q50",
     "q95"}}``, each a float for scalar inputs or an array of the broadcast input shape.
+    Raises ``UnconvergedError`` for a posterior that failed its convergence checks
+    (warns instead with ``allow_unconverged``).
     """
+    if hasattr(posterior, "checked_draws"):
+        posterior.checked_draws(allow_unconverged)
     curve, loss = sample(posterior, N, D, D_prime, domain, seed=seed)
 
     def quantiles(x, qs):

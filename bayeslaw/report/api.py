@@ -51,14 +51,16 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
                 n_suggest: int = 0, checkpoints: Iterable = (),
                 seed: int = 0, provenance: Mapping[str, Any] | None = None,
                 progress: Callable[[str], None] | None = None,
-                plan: Mapping[str, Any] | None = None) -> Report:
+                plan: Mapping[str, Any] | None = None,
+                allow_unconverged: bool = False) -> Report:
     """The full report of ``posterior`` fitted to (a subset of) ``runs``.
 
     ``compare``: other posteriors of the same runs (PSIS-LOO table);
     ``compare_rows``: the ``laws`` rows of ``bayeslaw compare --json`` (PSIS-LOO and
     held-out extrapolation; used instead when given). ``budget`` defaults to 10x the
     largest run, ``k`` to the number of domains. ``plan``: the plan already made
-    (``bayeslaw plan --json``), shown instead of planning again.
+    (``bayeslaw plan --json``), shown instead of planning again. An unconverged posterior raises
+    ``UnconvergedError`` unless ``allow_unconverged`` (then a banner tops the report).
     """
     from bayeslaw.report.compare import comparison_table, table_from_compare
 
@@ -68,7 +70,8 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
     inputs = report_inputs(posterior, runs, budget=budget, k=k, domains=domains,
                            comparison=comparison, n_suggest=n_suggest,
                            checkpoints=checkpoints, provenance=prov, seed=seed,
-                           progress=progress, plan=plan)
+                           progress=progress, plan=plan,
+                           allow_unconverged=allow_unconverged)
     return build_report(inputs, progress=progress)
 
 

@@ -41,4 +41,18 @@ def build_report(inputs: ReportInputs, *, title: str | None = None,
         if progress:
             progress(sid)
         sections.append(BUILDERS[sid](inputs, heading))
-    return Report(title, sections)
+    return Report(title, sections, banner=unconverged_banner(inputs.convergence))
+
+
+def unconverged_banner(convergence) -> list[str]:
+    """The warning above the report when its posterior failed its convergence checks."""
+    if not convergence or convergence.get("ok", True):
+        return []
+    from bayeslaw.fit.diagnostics import LABELS
+
+    failing = "; ".join(f"{p} ({', '.join(f'{LABELS.get(k, k)} {v:.3g}' for k, v in bad.items())})"
+                        for p, bad in convergence.get("failing", {}).items())
+    div = convergence.get("divergences", 0)
+    return [f"This posterior has NOT converged ({failing or 'no failing parameter'}"
+            f"{f'; {div} divergent transitions' if div else ''}): its bands and the plan may "
+            "be wrong. Refit with more warmup and draws before acting on it."]

@@ -118,7 +118,8 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
                   comparison: Mapping | None = None, n_suggest: int = 0,
                   checkpoints: Iterable = (), provenance: Mapping | None = None,
                   seed: int = 0, progress: Callable[[str], None] | None = None,
-                  max_draws: int | None = None, plan: Mapping | None = None) -> ReportInputs:
+                  max_draws: int | None = None, plan: Mapping | None = None,
+                  allow_unconverged: bool = False) -> ReportInputs:
     """Everything the report shows about ``posterior`` (a fitted ``Posterior``).
 
     ``budget`` defaults to 10x the largest run, ``k`` to the number of ``domains``
@@ -129,9 +130,14 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     ``max_draws`` thins the draws evenly (every chain alike) before the planner, the
     frontier and the figures use them: with many heterogeneous domains the planner's
     cost grows with draws x domains, and 500 draws already give stable quantiles.
+    A posterior that failed its convergence checks raises ``UnconvergedError``; with
+    ``allow_unconverged`` it warns and the report carries a banner.
     """
     say = progress or (lambda _: None)
-    draws, noise = posterior.draws, getattr(posterior, "noise", None)
+    checked = getattr(posterior, "checked_draws", None)
+    draws = checked(allow_unconverged) if checked else posterior.draws
+    conv = getattr(posterior, "convergence", None)
+    noise = getattr(posterior, "noise", None)
     if max_draws is not None:
         from bayeslaw.report.predictive import thin, thin_noise
 
@@ -168,7 +174,8 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     return ReportInputs(draws=draws, runs=used, budget=budget, k=k, domains=domains,
                         noise=noise, provenance=dict(provenance or {}),
                         diagnostics=diagnostics, comparison=comparison, plan=plan,
-                        frontier=front, suggestions=specs, notes=notes)
+                        frontier=front, suggestions=specs, notes=notes,
+                        convergence=conv.to_dict() if conv is not None else None)
 
 
 def diagnostics_dict(posterior) -> dict[str, Any] | None:

@@ -85,10 +85,12 @@ def render_html(report: Report) -> str:
     toc = "".join(f'<li><a href="#{s.id}">{html.escape(s.title)}</a></li>'
                   for s in report.sections)
     body = "\n".join(render_section(s) for s in report.sections)
+    banner = "".join(f'<p class="warning" id="unconverged">{_inline(b)}</p>\n'
+                     for b in getattr(report, "banner", ()))
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f"<title>{html.escape(report.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(report.title)}</h1>\n<nav><ol>{toc}</ol></nav>\n{body}\n"
+        f"<h1>{html.escape(report.title)}</h1>\n{banner}<nav><ol>{toc}</ol></nav>\n{body}\n"
         "<footer>Made by bayeslaw. Bands are posterior intervals: 50% dark, 90% light. "
         "How to read each section: docs/report.md.</footer>\n</body>\n</html>\n"
     )

@@ -55,7 +55,8 @@ def render_markdown(report: Report, figures_dir: str) -> str:
     toc = "\n".join(f"{i}. [{_cell(s.title)}](#{s.id})"
                     for i, s in enumerate(report.sections, 1))
     body = "\n\n".join(render_section(s, figures_dir) for s in report.sections)
-    return f"# {_text(report.title)}\n\n{toc}\n\n{body}\n"
+    banner = "".join(f"> **Warning:** {_text(b)}\n\n" for b in report.banner)
+    return f"# {_text(report.title)}\n\n{banner}{toc}\n\n{body}\n"
 
 
 def write_markdown(report: Report, path: str | Path) -> list[Path]:

@@ -81,12 +81,14 @@ class Section:
 class Report:
     title: str
     sections: list[Section]
+    banner: list[str] = field(default_factory=list)  # shown above everything (unconverged)
 
     def section(self, id: str) -> Section:
         return next(s for s in self.sections if s.id == id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "sections": [s.to_dict() for s in self.sections]}
+        return {"title": self.title, "banner": self.banner,
+                "sections": [s.to_dict() for s in self.sections]}
 
     def close(self) -> None:
         """Free the figures' memory (matplotlib keeps open figures alive)."""
@@ -130,6 +132,9 @@ class ReportInputs:
         Ranked run specs from the suggester.
     notes : dict of str
         Per-section notes, e.g. why an input is missing.
+    convergence : dict, optional
+        ``Convergence.to_dict()`` of the posterior (``{"ok", "failing", ...}``); a report
+        of an unconverged one (allowed explicitly) carries a banner at the top.
     """
 
     draws: Draws
@@ -145,3 +150,4 @@ class ReportInputs:
     frontier: dict[str, Any] | None = None
     suggestions: list[dict[str, Any]] | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    convergence: dict[str, Any] | None = None

@@ -30,8 +30,10 @@ def test_laws_json():
 def test_fit_then_predict(store):
     d, db = store
     out = str(d / "p.nc")
+    # A small fit (2 x 150 draws, not escalated): it may fail the convergence checks
+    # (tail ESS < 200), so predict is told to allow it; test_gate.py covers the refusal.
     r = bayeslaw("fit", "--store", db, "--law", "chinchilla", "--chains", "2", "--warmup",
-                 "150", "--samples", "150", "--out", out, "--json")
+                 "150", "--samples", "150", "--escalate", "0", "--out", out, "--json")
     assert r.returncode == 0, r.stderr
     res = json.loads(r.stdout)
     assert res["law"] == "chinchilla" and res["n_runs"] == 40
@@ -39,7 +41,7 @@ def test_fit_then_predict(store):
     assert a["q05"] < a["median"] < a["q95"] and a["r_hat"] < 1.1 and a["ess_bulk"] > 20
     assert {"divergences", "fit_seconds"} <= set(res)
     r = bayeslaw("predict", "--posterior", out, "--params", "1e9", "--pretrain-tokens", "2e10",
-                 "--json")
+                 "--json", "--allow-unconverged")
     assert r.returncode == 0, r.stderr
     q = json.loads(r.stdout)
     assert set(q["loss"]) == {"q05", "q25", "q50", "q75", "q95"}
@@ -48,7 +50,8 @@ def test_fit_then_predict(store):
     assert q["loss"]["q05"] < truth < q["loss"]["q95"]
     pts = d / "pts.csv"
     pts.write_text("N,D,D_prime\n1e8,1e10,0\n1e9,1e10,0\n")
-    r = bayeslaw("predict", "--posterior", out, "--points", str(pts), "--json")
+    r = bayeslaw("predict", "--posterior", out, "--points", str(pts), "--json",
+                 "--allow-unconverged")
     meds = [p["loss"]["q50"] for p in json.loads(r.stdout)["points"]]
     assert r.returncode == 0 and meds[1] < meds[0]
 

@@ -20,7 +20,7 @@ def runs():
 
 
 def _fit(runs, **kw):
-    return fit(runs, "chinchilla", chains=1, warmup=5, samples=5, **kw)
+    return fit(runs, "chinchilla", chains=1, warmup=5, samples=5, escalate=0, **kw)
 
 
 def test_too_few_runs(runs):

@@ -11,7 +11,7 @@ from bayeslaw.fit import priors as fit_priors
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
 
-SETTINGS = {"chains": 2, "warmup": 60, "samples": 40, "seed": 7}
+SETTINGS = {"chains": 2, "warmup": 60, "samples": 40, "seed": 7, "escalate": 0}
 
 
 def test_cached_sampler_reused_on_new_data_gives_the_fresh_draws():

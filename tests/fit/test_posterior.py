@@ -10,6 +10,11 @@ from bayeslaw.fit import Posterior, fit, predict
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
 
+# The small fit (2 chains x 100 draws, to keep the suite fast) may fail the convergence
+# checks; prediction is tested here, the refusal in test_gate.py.
+pytestmark = pytest.mark.filterwarnings("ignore::bayeslaw.fit.diagnostics.UnconvergedWarning")
+ALLOW = {"allow_unconverged": True}
+
 
 @pytest.fixture(scope="module")
 def runs():
@@ -21,7 +26,7 @@ def runs():
 
 @pytest.fixture(scope="module")
 def post(runs):
-    return fit(runs, "domain_gap", chains=2, warmup=150, samples=100, seed=3)
+    return fit(runs, "domain_gap", chains=2, warmup=150, samples=100, seed=3, escalate=0)
 
 
 def test_draws_shapes_and_units(post):
@@ -72,7 +77,7 @@ def test_diagnostics_report(post):
 
 
 def test_predict_bands(post):
-    out = predict(post, 1e9, 1e10, 1e9, domain="web")
+    out = predict(post, 1e9, 1e10, 1e9, domain="web", **ALLOW)
     q = out["loss"]
     assert q["q05"] < q["q25"] < q["q50"] < q["q75"] < q["q95"]
     c = out["mean_curve"]
@@ -83,15 +88,15 @@ def test_predict_bands(post):
 
 def test_predict_arrays_follow_the_law(post):
     N = np.array([1e7, 1e8, 1e9])
-    med = predict(post, N, 1e10, 0.0, domain="code")["mean_curve"]["q50"]
+    med = predict(post, N, 1e10, 0.0, domain="code", **ALLOW)["mean_curve"]["q50"]
     assert med.shape == (3,) and np.all(np.diff(med) < 0)
 
 
 def test_predict_needs_a_domain_when_several(post):
     with pytest.raises(BayeslawError, match="several domains"):
-        predict(post, 1e9, 1e10, 0.0)
+        predict(post, 1e9, 1e10, 0.0, **ALLOW)
     with pytest.raises(BayeslawError, match="not in the posterior"):
-        predict(post, 1e9, 1e10, 0.0, domain="law")
+        predict(post, 1e9, 1e10, 0.0, domain="law", **ALLOW)
 
 
 def test_split_and_extrapolation(post, runs):

@@ -22,7 +22,8 @@ def recovered(request):
     out = []
     for seed in SEEDS:
         runs = simulate(law, TRUTH[law.name], n=80, seed=seed)
-        post = fit(runs, law.name, chains=2, warmup=250, samples=250, seed=seed)
+        post = fit(runs, law.name, chains=2, warmup=250, samples=250, seed=seed,
+                   escalate=0)
         out.append(post)
     return law, out
 

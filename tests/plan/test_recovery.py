@@ -49,7 +49,8 @@ def planned():
         runs = simulate(seed)
         budget = 20 * max(run_flops(r.params, r.pretrain_tokens, r.specialize_tokens)
                           for r in runs)
-        post = fit(runs, law="domain_gap", chains=2, warmup=250, samples=300, seed=seed)
+        post = fit(runs, law="domain_gap", chains=2, warmup=250, samples=300, seed=seed,
+                   escalate=0)
         out.append((plan(post.draws, budget, K), optimal_per_draw(truth, budget, K)))
     return truth, out
 

@@ -22,7 +22,8 @@ def _tiny_copy(tmp_path: Path) -> Path:
     doc["import"]["files"] = [str((STUDY.parent / f).resolve()) for f in doc["import"]["files"]]
     doc["train"].update(params=[3e3], pretrain_tokens=2e4, specialize_tokens=[5e3, 2e4])
     doc["train"]["settings"].update(batch_size=16, block_size=32, eval_tokens=2048)
-    doc["fit"].update(laws=["chinchilla", "domain_gap"], chains=2, warmup=100, samples=100)
+    doc["fit"].update(laws=["chinchilla", "domain_gap"], chains=2, warmup=100, samples=100,
+                      escalate=0)
     lines = []
     for table, body in doc.items():
         settings = body.pop("settings", None)
@@ -35,7 +36,9 @@ def _tiny_copy(tmp_path: Path) -> Path:
 
 
 def test_quickstart_runs_end_to_end(tmp_path, capsys):
-    assert main(["study", "run", str(_tiny_copy(tmp_path)), "--no-progress", "--json"]) == 0
+    # the tiny fits (2 x 100 draws) fail the convergence checks by design
+    assert main(["study", "run", str(_tiny_copy(tmp_path)), "--no-progress", "--json",
+                 "--allow-unconverged"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["imported"] == 27 and summary["records"] == 3
     analysis = summary["analysis"]

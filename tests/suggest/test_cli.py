@@ -16,7 +16,7 @@ MENU_ARGS = ["--menu-params", *map(str, MENU.params), "--menu-pretrain-tokens",
 
 @pytest.fixture
 def fake_posterior(monkeypatch):
-    monkeypatch.setattr(suggest_cli, "load_posterior", lambda path: (DRAWS, noise(400)))
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (DRAWS, noise(400), {}))
     monkeypatch.setattr(loop_cli, "make_fitter",
                         lambda args: (lambda runs: (DRAWS, noise(400))))
 
