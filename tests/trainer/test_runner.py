@@ -170,3 +170,41 @@ def test_a_truncated_checkpoint_is_skipped_and_the_stream_retrained(tiny, opts):
         (rewritten,) = [c for c in store.checkpoints() if c.ckpt_id == last.ckpt_id]
     assert rewritten.size == Path(last.path).stat().st_size > 100
     assert not list(Path(last.path).parent.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("crash_at, redone", [
+    # SPEC's first checkpoint (step 12) costs 47 steps: 12 pretraining, a 1-step cooldown,
+    # then the foldoc stream: 6 stable + 2 decay (D' = 4096), 20 stable + 6 decay
+    # (D' = 16384); saved every 10 steps here (positions 16, 26) and at its branches
+    # (6, 26). The second checkpoint costs 48: 12 + 2 + 34.
+    (36, 10 + 6),  # killed at stream position 21: resumes from position 16
+    (44, 6),  # killed in the last decay: resumes from its branch point, 26
+])
+def test_a_kill_during_specialization_resumes_from_the_saved_stream(
+        tiny, opts, tmp_path, monkeypatch, crash_at, redone):
+    import dataclasses
+    opts = dataclasses.replace(opts, specialize_save_s=0.0)  # save every 10 steps
+    clean = execute(SPEC, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
+    steps, real_step, kill = [0], engine.Trainer._train_step, [crash_at]
+
+    def counting(self):
+        steps[0] += 1
+        if steps[0] == kill[0]:
+            raise KeyboardInterrupt("simulated kill")
+        return real_step(self)
+
+    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    with pytest.raises(KeyboardInterrupt):
+        execute(SPEC, tiny, opts)
+    kill[0] = None
+    with RunStore(opts.store) as store:  # the cooldown and the first specialization
+        assert store.count() == 2
+    steps[0] = 0
+    resumed = execute(SPEC, tiny, opts)
+    assert steps[0] == redone + 48  # nothing of the first stream before its last save
+    assert [r.run_id for r in resumed] == [r.run_id for r in clean]
+    for r, c in zip(resumed, clean, strict=True):
+        assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
+        assert r.loss == c.loss and r.metrics["epochs"] == c.metrics["epochs"]
+    saved = sorted(p.name for p in opts.ckpt_dir().glob("spec_*.pt"))
+    assert len(saved) == 2  # the latest position of each checkpoint's foldoc stream
