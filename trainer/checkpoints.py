@@ -57,6 +57,7 @@ def write(state: dict, path: Path, name: Callable[[str], str] | None = None) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep what open() would give
         with os.fdopen(fd, "wb") as f:
             torch.save(state, f)
         final = path if name is None else path.with_name(name(sha256(tmp)))
@@ -65,6 +66,12 @@ def write(state: dict, path: Path, name: Callable[[str], str] | None = None) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

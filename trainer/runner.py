@@ -54,7 +54,7 @@ class Options:
     # save a specialization stream after this many seconds, or after 20x the last save's
     # time if longer (saving costs <= 5%); 0: at every 10-step check, whatever the cost;
     # None: only at its D' branch points
-    specialize_save_s: float | None = 5.0
+    specialize_save_s: float | None = 2.0
 
     def ckpt_dir(self) -> Path:
         return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")

@@ -79,3 +79,13 @@ def test_two_workers_sharing_a_stream_pretrain_it_once(tiny, opts, tmp_path, mon
         assert [r.loss for r in shared] == [r.loss for r in clean]
     with RunStore(opts.store) as store:
         assert store.count() == 8 and len(store.checkpoints()) == 2
+
+
+def test_a_written_file_has_the_permissions_open_would_give(tmp_path):
+    import os
+    mask = os.umask(0o027)
+    try:
+        path = files.write({"x": torch.zeros(1)}, tmp_path / "c.pt")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o640  # not mkstemp's 0600
