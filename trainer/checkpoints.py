@@ -115,6 +115,11 @@ class StreamFiles:
                 p.unlink(missing_ok=True)
         return final
 
+    def clear(self) -> None:
+        """Delete every saved position of this stream."""
+        for _, _, p in self.saved():
+            p.unlink(missing_ok=True)
+
     def latest(self, at_most: int, device: str) -> tuple[int, dict] | None:
         """The state at the latest position <= ``at_most`` whose file matches the hash
         in its name (a truncated or altered one is skipped), or None."""

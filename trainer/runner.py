@@ -11,8 +11,9 @@ Token accounting (what the records say):
 
 Resuming: checkpoints are files named by their id; a re-issued spec loads the latest
 checkpoint of its stream instead of retraining, and skips points already recorded.
-A specialization stream is saved too (every ``Options.specialize_save_s`` seconds of
-training and at each D' branch point), so a kill during it costs at most that much.
+A specialization stream is saved too (every ``Options.specialize_save_s`` seconds and
+at each D' branch point), and so are decays and cooldowns until their point is recorded,
+so a kill during them costs at most that much.
 Workers sharing a pretraining stream take a lock on it while reaching a step: the
 second one waits, then loads what the first saved.
 """
@@ -248,23 +249,38 @@ class SpecRun:
                                   metrics={"reason": reason}, status="failed"))
         return out
 
-    def cooldown(self, step: int, pts: list[rec.Point]) -> list[rec.Run]:
+    def _decay(self, steps: int, name: str, desc: str) -> tuple[float, files.StreamFiles]:
+        """A decay of ``steps`` from the current state, saved like a specialization stream
+        under ``name`` (which must say what determines it): a re-issued run resumes it at
+        a 10-step boundary, so its last window, whose mean training loss is returned, is
+        the uninterrupted one's. Returns that loss and the files, to clear once recorded."""
+        stream = files.StreamFiles(self.opts.ckpt_dir(), name)
+        saves = _StreamSaves(self, stream, self.trainer.tokens)
+        phase = dataclasses.replace(schedule.decay(steps, self.settings.lr),
+                                    start=saves.resume(steps - 1))
+        return self.trainer.run([phase], desc=desc, every_10=saves), stream
+
+    def cooldown(self, store: RunStore, step: int, pts: list[rec.Point]) -> list[rec.Run]:
         t0, s0, n0 = time.perf_counter(), self.trainer.train_seconds, self.trainer.tokens
         steps = max(1, round(self.settings.cooldown * step))
-        loss = self.trainer.run([schedule.decay(steps, self.settings.lr)], desc="cooldown")
+        loss, saved = self._decay(steps, "cool_" + digest(self.key, step, steps), "cooldown")
         losses, mix = self._evaluate(None)
         kw = dict(D=self.trainer.tokens, Dp=0, parent=self.ckpt_id(step), losses=losses,
                   mix=mix, train_loss=loss, tokens=self.trainer.tokens - n0,
                   seconds=self.trainer.train_seconds - s0, t0=t0,
                   epochs=self.trainer.data.epochs())
-        return [self._finish(p, **kw) for p in pts]
+        runs = [self._finish(p, **kw) for p in pts]
+        rec.add_once(store, runs, self.ctx)
+        saved.clear()
+        return runs
 
     def specialize(self, store: RunStore, step: int, domain: str, pts: list[rec.Point],
                    ) -> list[rec.Run]:
         """One stable stream on ``domain`` with a decay branch at each D' (in order), each
         point recorded as it is done. The stream starts from its latest saved position at
         or before the first pending branch (else from the checkpoint), and is saved at
-        each branch and every ``specialize_save_s`` seconds (see :class:`_StreamSaves`)."""
+        each branch and every ``specialize_save_s`` seconds (see :class:`_StreamSaves`);
+        so are its decays, until their point is recorded."""
         base, out = self.trainer.tokens, []
         d = dom.load(domain, self.opts.user_domains)
         seed = int(digest(self.key, step, domain), 16) % 2**31
@@ -289,7 +305,8 @@ class SpecRun:
                 continue
             saves(branch=True)
             snap = self.trainer.snapshot()
-            loss = self.trainer.run([schedule.decay(decay, self.settings.lr)], desc="decay")
+            loss, saved = self._decay(decay, "decay_" + digest(self.key, step, domain, at,
+                                                               decay), "decay")
             losses, mix = self._evaluate(domain)
             run = self._finish(
                 p, D=base, Dp=self.trainer.tokens - base, parent=self.ckpt_id(step),
@@ -297,6 +314,7 @@ class SpecRun:
                 seconds=self.trainer.train_seconds - s0, t0=t0,
                 epochs=self.trainer.data.epochs())
             rec.add_once(store, [run], self.ctx)
+            saved.clear()
             out.append(run)
             self.trainer.load_state_dict(snap)
         return out
@@ -311,7 +329,7 @@ class SpecRun:
             if not pts:
                 continue
             try:
-                runs = self.cooldown(step, pts) if domain is None else \
+                runs = self.cooldown(store, step, pts) if domain is None else \
                     self.specialize(store, step, domain, pts)
             except Diverged as e:
                 done = self.ctx.done

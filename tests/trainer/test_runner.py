@@ -206,5 +206,37 @@ def test_a_kill_during_specialization_resumes_from_the_saved_stream(
     for r, c in zip(resumed, clean, strict=True):
         assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
         assert r.loss == c.loss and r.metrics["epochs"] == c.metrics["epochs"]
-    saved = sorted(p.name for p in opts.ckpt_dir().glob("spec_*.pt"))
-    assert len(saved) == 2  # the latest position of each checkpoint's foldoc stream
+        assert r.metrics["train_loss"] == c.metrics["train_loss"]
+    saved = sorted(p.name for p in opts.ckpt_dir().glob("*.pt"))
+    assert len(saved) == 4  # 2 checkpoints, the latest position of each one's foldoc stream
+    assert sum(n.startswith("spec_") for n in saved) == 2
+
+
+def test_a_kill_during_a_decay_resumes_it_from_its_last_save(tiny, opts, tmp_path,
+                                                             monkeypatch):
+    import dataclasses
+    opts = dataclasses.replace(opts, specialize_save_s=0.0)  # save every 10 steps
+    # 12 pretraining steps, a 1-step cooldown, 48 stable steps, a decay of 12
+    spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, specialize_tokens=(16 * 32 * 60,),
+                   domains=("bible",), seed=4)
+    clean = execute(spec, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
+    steps, real_step, kill = [0], engine.Trainer._train_step, [12 + 1 + 48 + 12]
+
+    def counting(self):
+        steps[0] += 1
+        if steps[0] == kill[0]:
+            raise KeyboardInterrupt("simulated kill")
+        return real_step(self)
+
+    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    with pytest.raises(KeyboardInterrupt):  # in the decay's last step
+        execute(spec, tiny, opts)
+    assert len(list(opts.ckpt_dir().glob("decay_*.pt"))) == 1
+    kill[0], steps[0] = None, 0
+    resumed = execute(spec, tiny, opts)
+    assert steps[0] == 2  # from the decay's save at 10 of 12
+    assert [r.to_dict()["metrics"]["train_loss"] for r in resumed] == [
+        r.metrics["train_loss"] for r in clean]
+    assert [(r.run_id, r.loss, r.specialize_tokens) for r in resumed] == [
+        (r.run_id, r.loss, r.specialize_tokens) for r in clean]
+    assert not list(opts.ckpt_dir().glob("decay_*.pt"))  # cleared once recorded
