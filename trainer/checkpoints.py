@@ -8,9 +8,9 @@ file. Loading uses ``torch.load(weights_only=True)``, so a file planted in the f
 cannot run code.
 
 Pretraining checkpoints are registered in the run store with their size and sha256
-(:mod:`trainer.runner`). Specialization checkpoints are resume points of one domain's
-stable stream, not bases to branch from, so they stay out of the store's checkpoint
-table (which the suggester reads as pretraining checkpoints at (N, D)): a
+(:mod:`trainer.runner`). Saves between them (of pretraining, specialization streams,
+decays) are resume points, not bases to branch from, so they stay out of the store's
+checkpoint table (which the suggester reads as pretraining checkpoints at (N, D)): a
 :class:`StreamFiles` names each ``{prefix}_{position}_{sha256}.pt``, and the rename sets
 the name (position and hash) together with the content.
 """
@@ -115,10 +115,11 @@ class StreamFiles:
                 p.unlink(missing_ok=True)
         return final
 
-    def clear(self) -> None:
-        """Delete every saved position of this stream."""
-        for _, _, p in self.saved():
-            p.unlink(missing_ok=True)
+    def clear(self, at_most: int | None = None) -> None:
+        """Delete this stream's saved positions (those <= ``at_most``, if given)."""
+        for pos, _, p in self.saved():
+            if at_most is None or pos <= at_most:
+                p.unlink(missing_ok=True)
 
     def latest(self, at_most: int, device: str) -> tuple[int, dict] | None:
         """The state at the latest position <= ``at_most`` whose file matches the hash

@@ -11,9 +11,10 @@ Token accounting (what the records say):
 
 Resuming: checkpoints are files named by their id; a re-issued spec loads the latest
 checkpoint of its stream instead of retraining, and skips points already recorded.
-A specialization stream is saved too (every ``Options.specialize_save_s`` seconds and
-at each D' branch point), and so are decays and cooldowns until their point is recorded,
-so a kill during them costs at most that much.
+Between checkpoints, every stream is saved too (every ``Options.save_every_s``
+seconds, and a specialization stream at each D' branch point): pretraining until its
+next checkpoint, specializations, decays and cooldowns until their point is recorded,
+so a kill costs at most that much training.
 Workers sharing a pretraining stream take a lock on it while reaching a step: the
 second one waits, then loads what the first saved.
 """
@@ -52,10 +53,10 @@ class Options:
     progress: bool = True
     user_domains: dict[str, str] = dataclasses.field(default_factory=dict)
     max_hours: float | None = 24.0  # refuse a spec estimated to take longer (None: no limit)
-    # save a specialization stream after this many seconds, or after 20x the last save's
-    # time if longer (saving costs <= 5%); 0: at every 10-step check, whatever the cost;
-    # None: only at its D' branch points
-    specialize_save_s: float | None = 2.0
+    # save a stream between checkpoints after this many seconds, or after 20x the last
+    # save's time if longer (saving costs <= 5%); 0: at every 10-step check, whatever
+    # the cost; None: never (specialization streams still at their D' branch points)
+    save_every_s: float | None = 2.0
 
     def ckpt_dir(self) -> Path:
         return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")
@@ -212,15 +213,21 @@ class SpecRun:
 
     def reach(self, store: RunStore, step: int) -> None:
         """Train (or load) the pretraining stream up to ``step``, then save it there.
-        Under the stream's lock: a worker sharing the stream waits, then loads it."""
+        On the way it is saved like a specialization stream (``pre_`` files, cleared
+        once the checkpoint is saved). Under the stream's lock: a worker sharing the
+        stream waits, then loads what the other saved."""
         with files.locked(self.opts.ckpt_dir() / f".{self.key}.lock"):
             self._load_latest(store, step)
-            start = self.trainer.tokens // self.tps
+            stream = files.StreamFiles(self.opts.ckpt_dir(), "pre_" + self.key)
+            saves = _StreamSaves(self, stream, 0)
+            start = saves.resume(step)
             if start < step:
                 phases = schedule.pretrain(start, step, self.settings.warmup_steps,
                                            self.settings.lr)
-                self.trainer.run(phases, desc=f"pretrain N={self.ctx.params:,}")
+                self.trainer.run(phases, desc=f"pretrain N={self.ctx.params:,}",
+                                 every_10=saves)
             self._save(store, step)
+            stream.clear(step)
 
     # -- branches ---------------------------------------------------------------------
     def _evaluate(self, domain: str | None) -> tuple[dict[str, float], float]:
@@ -279,7 +286,7 @@ class SpecRun:
         """One stable stream on ``domain`` with a decay branch at each D' (in order), each
         point recorded as it is done. The stream starts from its latest saved position at
         or before the first pending branch (else from the checkpoint), and is saved at
-        each branch and every ``specialize_save_s`` seconds (see :class:`_StreamSaves`);
+        each branch and every ``save_every_s`` seconds (see :class:`_StreamSaves`);
         so are its decays, until their point is recorded."""
         base, out = self.trainer.tokens, []
         d = dom.load(domain, self.opts.user_domains)
@@ -375,28 +382,29 @@ class SpecRun:
 
 class _StreamSaves:
     """When to save a specialization stream: at each branch point, and after
-    ``specialize_save_s`` seconds (or, when positive, 20 times the last save's duration if
+    ``save_every_s`` seconds (or, when positive, 20 times the last save's duration if
     longer: saving then costs at most 5%), checked every 10 steps, where the engine's
     divergence check falls, so a resumed stream checks the same windows as an
     uninterrupted one."""
 
     def __init__(self, run: SpecRun, stream: files.StreamFiles, base: int):
         self.run, self.stream, self.base = run, stream, base
-        self.at, self.last, self.cost = 0, time.monotonic(), 0.0
+        self.at, self.last, self.cost = self.position(), time.monotonic(), 0.0
 
     def position(self) -> int:
         return (self.run.trainer.tokens - self.base) // self.run.tps
 
     def resume(self, at_most: int) -> int:
-        """Load the latest saved position <= ``at_most`` (if any); returns the position."""
+        """Load the latest saved position <= ``at_most`` if it is ahead of the current
+        one; returns the position."""
         found = self.stream.latest(at_most, self.run.device)
-        if found is not None:
+        if found is not None and found[0] > self.at:
             self.at = found[0]
             self.run.trainer.load_state_dict(found[1])
         return self.at
 
     def __call__(self, branch: bool = False) -> None:
-        every = self.run.opts.specialize_save_s
+        every = self.run.opts.save_every_s
         wait = every and max(every, 20 * self.cost)
         due = every is not None and time.monotonic() - self.last >= wait
         if (branch or due) and self.position() != self.at:

@@ -172,18 +172,19 @@ def test_a_truncated_checkpoint_is_skipped_and_the_stream_retrained(tiny, opts):
     assert not list(Path(last.path).parent.glob("*.tmp"))
 
 
-@pytest.mark.parametrize("crash_at, redone", [
+@pytest.mark.parametrize("crash_at, redone, recorded", [
     # SPEC's first checkpoint (step 12) costs 47 steps: 12 pretraining, a 1-step cooldown,
     # then the foldoc stream: 6 stable + 2 decay (D' = 4096), 20 stable + 6 decay
     # (D' = 16384); saved every 10 steps here (positions 16, 26) and at its branches
-    # (6, 26). The second checkpoint costs 48: 12 + 2 + 34.
-    (36, 10 + 6),  # killed at stream position 21: resumes from position 16
-    (44, 6),  # killed in the last decay: resumes from its branch point, 26
+    # (6, 26). The second checkpoint costs 48: 12 pretraining (saved at step 22), 2 + 34.
+    (36, 10 + 6 + 48, 2),  # killed at stream position 21: resumes from position 16
+    (44, 6 + 48, 2),  # killed in the last decay: resumes from its branch point, 26
+    (59, 2 + 2 + 34, 3),  # killed at pretraining step 24: resumes from step 22
 ])
-def test_a_kill_during_specialization_resumes_from_the_saved_stream(
-        tiny, opts, tmp_path, monkeypatch, crash_at, redone):
+def test_a_kill_between_checkpoints_resumes_from_the_latest_save(
+        tiny, opts, tmp_path, monkeypatch, crash_at, redone, recorded):
     import dataclasses
-    opts = dataclasses.replace(opts, specialize_save_s=0.0)  # save every 10 steps
+    opts = dataclasses.replace(opts, save_every_s=0.0)  # save every 10 steps
     clean = execute(SPEC, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
     steps, real_step, kill = [0], engine.Trainer._train_step, [crash_at]
 
@@ -197,11 +198,11 @@ def test_a_kill_during_specialization_resumes_from_the_saved_stream(
     with pytest.raises(KeyboardInterrupt):
         execute(SPEC, tiny, opts)
     kill[0] = None
-    with RunStore(opts.store) as store:  # the cooldown and the first specialization
-        assert store.count() == 2
+    with RunStore(opts.store) as store:  # each point is recorded as soon as it is done
+        assert store.count() == recorded
     steps[0] = 0
     resumed = execute(SPEC, tiny, opts)
-    assert steps[0] == redone + 48  # nothing of the first stream before its last save
+    assert steps[0] == redone  # nothing before the last save is trained again
     assert [r.run_id for r in resumed] == [r.run_id for r in clean]
     for r, c in zip(resumed, clean, strict=True):
         assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
@@ -215,7 +216,7 @@ def test_a_kill_during_specialization_resumes_from_the_saved_stream(
 def test_a_kill_during_a_decay_resumes_it_from_its_last_save(tiny, opts, tmp_path,
                                                              monkeypatch):
     import dataclasses
-    opts = dataclasses.replace(opts, specialize_save_s=0.0)  # save every 10 steps
+    opts = dataclasses.replace(opts, save_every_s=0.0)  # save every 10 steps
     # 12 pretraining steps, a 1-step cooldown, 48 stable steps, a decay of 12
     spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, specialize_tokens=(16 * 32 * 60,),
                    domains=("bible",), seed=4)
