@@ -381,11 +381,12 @@ class SpecRun:
 
 
 class _StreamSaves:
-    """When to save a specialization stream: at each branch point, and after
-    ``save_every_s`` seconds (or, when positive, 20 times the last save's duration if
-    longer: saving then costs at most 5%), checked every 10 steps, where the engine's
-    divergence check falls, so a resumed stream checks the same windows as an
-    uninterrupted one."""
+    """When to save a stream between checkpoints (pretraining, a specialization, a
+    decay; ``position`` counts its steps from ``base`` tokens): after ``save_every_s``
+    seconds (or, when positive, 20 times the last save's duration if longer: saving then
+    costs at most 5%), checked every 10 steps, where the engine's divergence check falls,
+    so a resumed stream checks the same windows as an uninterrupted one; and when called
+    with ``branch=True`` (a specialization's D' branch points)."""
 
     def __init__(self, run: SpecRun, stream: files.StreamFiles, base: int):
         self.run, self.stream, self.base = run, stream, base
