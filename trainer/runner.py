@@ -287,7 +287,7 @@ class SpecRun:
         point recorded as it is done. The stream starts from its latest saved position at
         or before the first pending branch (else from the checkpoint), and is saved at
         each branch and every ``save_every_s`` seconds (see :class:`_StreamSaves`);
-        so are its decays, until their point is recorded."""
+        so are its decays. The files go once the points they serve are recorded."""
         base, out = self.trainer.tokens, []
         d = dom.load(domain, self.opts.user_domains)
         seed = int(digest(self.key, step, domain), 16) % 2**31
@@ -324,6 +324,7 @@ class SpecRun:
             saved.clear()
             out.append(run)
             self.trainer.load_state_dict(snap)
+        saves.stream.clear()  # all its points recorded: a model + optimizer state less on disk
         return out
 
     # -- the whole spec ---------------------------------------------------------------
