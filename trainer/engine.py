@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -71,12 +72,17 @@ class Trainer:
     def _autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.startswith("cuda"))
 
-    def run(self, phases: list[Phase], desc: str = "train") -> float:
-        """Train through ``phases``; returns the mean training loss of the last (<= 10) steps."""
+    def run(self, phases: list[Phase], desc: str = "train",
+            every_10: Callable[[], None] | None = None) -> float:
+        """Train through ``phases``; returns the mean training loss of the last (<= 10) steps.
+
+        ``every_10`` is called after each full 10 steps counted from the call's start (a
+        divergence check happens there, so a run resumed from such a point checks the
+        same windows as an uninterrupted one); its time is not counted as training."""
         total = sum(p.end - p.start for p in phases)
         bar = tqdm(total=total * self.tokens_per_step, desc=desc, unit="tok", unit_scale=True,
                    disable=not self.progress or total < 20, leave=False)
-        recent, last, t0 = [], None, time.perf_counter()
+        recent, last, t0, paused = [], None, time.perf_counter(), 0.0
         for phase in phases:
             for i in range(phase.start, phase.end):
                 for g in self.optimizer.param_groups:
@@ -85,11 +91,15 @@ class Trainer:
                 if len(recent) == 10:  # one host sync per 10 steps, not per step
                     last, recent = torch.stack(recent).float().cpu(), []
                     self._check(last)
+                    if every_10 is not None:
+                        t = time.perf_counter()
+                        every_10()
+                        paused += time.perf_counter() - t
                 bar.update(self.tokens_per_step)
         if recent:
             last = torch.stack(recent).float().cpu()
             self._check(last)
-        self.train_seconds += time.perf_counter() - t0
+        self.train_seconds += time.perf_counter() - t0 - paused
         bar.close()
         return math.nan if last is None else float(last.mean())
 

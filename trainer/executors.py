@@ -2,7 +2,10 @@
 
 Every executor calls :func:`trainer.runner.execute` once per spec; the records land in
 the same SQLite store (WAL mode, safe for concurrent writers), and idempotent ids
-make a re-submitted batch finish only what is missing. submitit is optional
+make a re-submitted batch finish only what is missing. Specs sharing a pretraining
+stream (same N, settings, seed) train it once: a worker reaching a checkpoint holds a
+lock on the stream, and the others wait and load it (:meth:`SpecRun.reach
+<trainer.runner.SpecRun.reach>`). submitit is optional
 (``pip install bayeslaw[slurm]``) and imported only when asked for; its local
 executor (``cluster="local"``) runs the same job array on this machine, for tests.
 """

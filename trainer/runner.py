@@ -11,26 +11,29 @@ Token accounting (what the records say):
 
 Resuming: checkpoints are files named by their id; a re-issued spec loads the latest
 checkpoint of its stream instead of retraining, and skips points already recorded.
+Between checkpoints, every stream is saved too (every ``Options.save_every_s``
+seconds, and a specialization stream at each D' branch point): pretraining until its
+next checkpoint, specializations, decays and cooldowns until their point is recorded,
+so a kill costs at most that much training.
+Workers sharing a pretraining stream take a lock on it while reaching a step: the
+second one waits, then loads what the first saved.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import pickle
-import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 from bayeslaw.errors import BayeslawError
 from bayeslaw.runs import Checkpoint, RunStore
+from trainer import checkpoints as files
 from trainer import device as dev
 from trainer import domains as dom
 from trainer import records as rec
 from trainer import schedule
+from trainer.checkpoints import sha256
 from trainer.data import Mixture
 from trainer.engine import Diverged, Optim, Trainer
 from trainer.model import non_embedding_params, train_flops_per_token
@@ -50,6 +53,10 @@ class Options:
     progress: bool = True
     user_domains: dict[str, str] = dataclasses.field(default_factory=dict)
     max_hours: float | None = 24.0  # refuse a spec estimated to take longer (None: no limit)
+    # save a stream between checkpoints after this many seconds, or after 20x the last
+    # save's time if longer (saving costs <= 5%); 0: at every 10-step check, whatever
+    # the cost; None: never (specialization streams still at their D' branch points)
+    save_every_s: float | None = 2.0
 
     def ckpt_dir(self) -> Path:
         return Path(self.checkpoint_dir or f"{os.path.splitext(self.store)[0]}-checkpoints")
@@ -57,14 +64,6 @@ class Options:
 
 class TooLong(BayeslawError):
     """A spec whose estimated training time is beyond :attr:`Options.max_hours`."""
-
-
-def sha256(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def intact(ckpt: Checkpoint) -> bool:
@@ -76,16 +75,6 @@ def intact(ckpt: Checkpoint) -> bool:
     if ckpt.size is not None and p.stat().st_size != ckpt.size:
         return False
     return ckpt.sha256 is None or sha256(p) == ckpt.sha256
-
-
-def _load_checkpoint(path: str, device: str) -> dict:
-    """Load a checkpoint's tensors and plain values only (``weights_only=True``): a file
-    planted in the checkpoint folder must never run code when it is unpickled."""
-    try:
-        return torch.load(path, map_location=device, weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise BayeslawError(f"checkpoint {path} holds more than tensors and plain values; "
-                            "refusing to load it (delete the file to retrain)") from e
 
 
 def _steps(spec: RunSpec, tps: int) -> list[int]:
@@ -202,15 +191,7 @@ class SpecRun:
         old = [c for c in store.checkpoints(params=self.ctx.params)
                if c.ckpt_id == self.ckpt_id(step)]
         if not (old and intact(old[0])):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    torch.save(self.trainer.state_dict(), f)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            files.write(self.trainer.state_dict(), path)
         store.add_checkpoint(Checkpoint(
             self.ckpt_id(step), self.ctx.params, step * self.tps, str(path.resolve()),
             self.spec.seed, None, time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -227,17 +208,26 @@ class SpecRun:
                        key=lambda c: c.config["step"], reverse=True)
         for c in saved:
             if intact(c):
-                self.trainer.load_state_dict(_load_checkpoint(c.path, self.device))
+                self.trainer.load_state_dict(files.load(c.path, self.device))
                 return
 
     def reach(self, store: RunStore, step: int) -> None:
-        """Train (or load) the pretraining stream up to ``step``, then save it there."""
-        self._load_latest(store, step)
-        start = self.trainer.tokens // self.tps
-        if start < step:
-            phases = schedule.pretrain(start, step, self.settings.warmup_steps, self.settings.lr)
-            self.trainer.run(phases, desc=f"pretrain N={self.ctx.params:,}")
-        self._save(store, step)
+        """Train (or load) the pretraining stream up to ``step``, then save it there.
+        On the way it is saved like a specialization stream (``pre_`` files, cleared
+        once the checkpoint is saved). Under the stream's lock: a worker sharing the
+        stream waits, then loads what the other saved."""
+        with files.locked(self.opts.ckpt_dir() / f".{self.key}.lock"):
+            self._load_latest(store, step)
+            stream = files.StreamFiles(self.opts.ckpt_dir(), "pre_" + self.key)
+            saves = _StreamSaves(self, stream, 0)
+            start = saves.resume(step)
+            if start < step:
+                phases = schedule.pretrain(start, step, self.settings.warmup_steps,
+                                           self.settings.lr)
+                self.trainer.run(phases, desc=f"pretrain N={self.ctx.params:,}",
+                                 every_10=saves)
+            self._save(store, step)
+            stream.clear(step)
 
     # -- branches ---------------------------------------------------------------------
     def _evaluate(self, domain: str | None) -> tuple[dict[str, float], float]:
@@ -266,42 +256,75 @@ class SpecRun:
                                   metrics={"reason": reason}, status="failed"))
         return out
 
-    def cooldown(self, step: int, pts: list[rec.Point]) -> list[rec.Run]:
+    def _decay(self, steps: int, name: str, desc: str) -> tuple[float, files.StreamFiles]:
+        """A decay of ``steps`` from the current state, saved like a specialization stream
+        under ``name`` (which must say what determines it): a re-issued run resumes it at
+        a 10-step boundary, so its last window, whose mean training loss is returned, is
+        the uninterrupted one's. Returns that loss and the files, to clear once recorded."""
+        stream = files.StreamFiles(self.opts.ckpt_dir(), name)
+        saves = _StreamSaves(self, stream, self.trainer.tokens)
+        phase = dataclasses.replace(schedule.decay(steps, self.settings.lr),
+                                    start=saves.resume(steps - 1))
+        return self.trainer.run([phase], desc=desc, every_10=saves), stream
+
+    def cooldown(self, store: RunStore, step: int, pts: list[rec.Point]) -> list[rec.Run]:
         t0, s0, n0 = time.perf_counter(), self.trainer.train_seconds, self.trainer.tokens
         steps = max(1, round(self.settings.cooldown * step))
-        loss = self.trainer.run([schedule.decay(steps, self.settings.lr)], desc="cooldown")
+        loss, saved = self._decay(steps, "cool_" + digest(self.key, step, steps), "cooldown")
         losses, mix = self._evaluate(None)
         kw = dict(D=self.trainer.tokens, Dp=0, parent=self.ckpt_id(step), losses=losses,
                   mix=mix, train_loss=loss, tokens=self.trainer.tokens - n0,
                   seconds=self.trainer.train_seconds - s0, t0=t0,
                   epochs=self.trainer.data.epochs())
-        return [self._finish(p, **kw) for p in pts]
+        runs = [self._finish(p, **kw) for p in pts]
+        rec.add_once(store, runs, self.ctx)
+        saved.clear()
+        return runs
 
-    def specialize(self, step: int, domain: str, pts: list[rec.Point]) -> list[rec.Run]:
-        """One stable stream on ``domain`` with a decay branch at each D' (in order)."""
+    def specialize(self, store: RunStore, step: int, domain: str, pts: list[rec.Point],
+                   ) -> list[rec.Run]:
+        """One stable stream on ``domain`` with a decay branch at each D' (in order), each
+        point recorded as it is done. The stream starts from its latest saved position at
+        or before the first pending branch (else from the checkpoint), and is saved at
+        each branch and every ``save_every_s`` seconds (see :class:`_StreamSaves`);
+        so are its decays. The files go once the points they serve are recorded."""
         base, out = self.trainer.tokens, []
         d = dom.load(domain, self.opts.user_domains)
         seed = int(digest(self.key, step, domain), 16) % 2**31
         self.trainer.data = Mixture([d], None, self.settings.block_size, seed)
-        at, t0, s0 = 0, time.perf_counter(), self.trainer.train_seconds
+        branches, start = [], 0  # (point, stable steps before its decay, decay steps)
         for p in sorted(pts, key=lambda p: p.dprime):
             total = max(1, round(p.dprime / self.tps))
             decay = max(1, round(self.settings.specialize_decay * total))
-            if total - decay > at:
-                self.trainer.run([schedule.stable(total - decay - at, self.settings.lr)],
-                                 desc=f"specialize {domain}")
-                at = total - decay
+            start = max(start, total - decay)
+            branches.append((p, start, decay))
+        saves = _StreamSaves(self, files.StreamFiles(
+            self.opts.ckpt_dir(), "spec_" + digest(self.key, step, domain)), base)
+        pending = [s for p, s, _ in branches if p.run_id not in self.ctx.done]
+        at = saves.resume(min(pending)) if pending else 0
+        t0, s0 = time.perf_counter(), self.trainer.train_seconds
+        for p, start, decay in branches:
+            if start > at:
+                self.trainer.run([schedule.stable(start - at, self.settings.lr)],
+                                 desc=f"specialize {domain}", every_10=saves)
+                at = start
             if p.run_id in self.ctx.done:
                 continue
+            saves(branch=True)
             snap = self.trainer.snapshot()
-            loss = self.trainer.run([schedule.decay(decay, self.settings.lr)], desc="decay")
+            loss, saved = self._decay(decay, "decay_" + digest(self.key, step, domain, at,
+                                                               decay), "decay")
             losses, mix = self._evaluate(domain)
-            out.append(self._finish(
+            run = self._finish(
                 p, D=base, Dp=self.trainer.tokens - base, parent=self.ckpt_id(step),
                 losses=losses, mix=mix, train_loss=loss, tokens=self.trainer.tokens - base,
                 seconds=self.trainer.train_seconds - s0, t0=t0,
-                epochs=self.trainer.data.epochs()))
+                epochs=self.trainer.data.epochs())
+            rec.add_once(store, [run], self.ctx)
+            saved.clear()
+            out.append(run)
             self.trainer.load_state_dict(snap)
+        saves.stream.clear()  # all its points recorded: a model + optimizer state less on disk
         return out
 
     # -- the whole spec ---------------------------------------------------------------
@@ -314,8 +337,8 @@ class SpecRun:
             if not pts:
                 continue
             try:
-                runs = self.cooldown(step, pts) if domain is None else \
-                    self.specialize(step, domain, pts)
+                runs = self.cooldown(store, step, pts) if domain is None else \
+                    self.specialize(store, step, domain, pts)
             except Diverged as e:
                 done = self.ctx.done
                 runs = self._failed([p for p in pts if p.run_id not in done], str(e),
@@ -356,6 +379,41 @@ class SpecRun:
             raise BayeslawError(f"checkpoint {c.ckpt_id} was made with other settings, model "
                                 "or seed than this spec; use the same ones")
         return [c.config["step"]]
+
+
+class _StreamSaves:
+    """When to save a stream between checkpoints (pretraining, a specialization, a
+    decay; ``position`` counts its steps from ``base`` tokens): after ``save_every_s``
+    seconds (or, when positive, 20 times the last save's duration if longer: saving then
+    costs at most 5%), checked every 10 steps, where the engine's divergence check falls,
+    so a resumed stream checks the same windows as an uninterrupted one; and when called
+    with ``branch=True`` (a specialization's D' branch points)."""
+
+    def __init__(self, run: SpecRun, stream: files.StreamFiles, base: int):
+        self.run, self.stream, self.base = run, stream, base
+        self.at, self.last, self.cost = self.position(), time.monotonic(), 0.0
+
+    def position(self) -> int:
+        return (self.run.trainer.tokens - self.base) // self.run.tps
+
+    def resume(self, at_most: int) -> int:
+        """Load the latest saved position <= ``at_most`` if it is ahead of the current
+        one; returns the position."""
+        found = self.stream.latest(at_most, self.run.device)
+        if found is not None and found[0] > self.at:
+            self.at = found[0]
+            self.run.trainer.load_state_dict(found[1])
+        return self.at
+
+    def __call__(self, branch: bool = False) -> None:
+        every = self.run.opts.save_every_s
+        wait = every and max(every, 20 * self.cost)
+        due = every is not None and time.monotonic() - self.last >= wait
+        if (branch or due) and self.position() != self.at:
+            t = time.monotonic()
+            self.stream.save(self.run.trainer.state_dict(), self.position())
+            now = time.monotonic()
+            self.at, self.last, self.cost = self.position(), now, now - t
 
 
 def execute(spec: RunSpec, settings: TrainSettings, opts: Options) -> list[rec.Run]:

@@ -170,3 +170,73 @@ def test_a_truncated_checkpoint_is_skipped_and_the_stream_retrained(tiny, opts):
         (rewritten,) = [c for c in store.checkpoints() if c.ckpt_id == last.ckpt_id]
     assert rewritten.size == Path(last.path).stat().st_size > 100
     assert not list(Path(last.path).parent.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("crash_at, redone, recorded", [
+    # SPEC's first checkpoint (step 12) costs 47 steps: 12 pretraining, a 1-step cooldown,
+    # then the foldoc stream: 6 stable + 2 decay (D' = 4096), 20 stable + 6 decay
+    # (D' = 16384); saved every 10 steps here (positions 16, 26) and at its branches
+    # (6, 26). The second checkpoint costs 48: 12 pretraining (saved at step 22), 2 + 34.
+    (36, 10 + 6 + 48, 2),  # killed at stream position 21: resumes from position 16
+    (44, 6 + 48, 2),  # killed in the last decay: resumes from its branch point, 26
+    (59, 2 + 2 + 34, 3),  # killed at pretraining step 24: resumes from step 22
+])
+def test_a_kill_between_checkpoints_resumes_from_the_latest_save(
+        tiny, opts, tmp_path, monkeypatch, crash_at, redone, recorded):
+    import dataclasses
+    opts = dataclasses.replace(opts, save_every_s=0.0)  # save every 10 steps
+    clean = execute(SPEC, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
+    steps, real_step, kill = [0], engine.Trainer._train_step, [crash_at]
+
+    def counting(self):
+        steps[0] += 1
+        if steps[0] == kill[0]:
+            raise KeyboardInterrupt("simulated kill")
+        return real_step(self)
+
+    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    with pytest.raises(KeyboardInterrupt):
+        execute(SPEC, tiny, opts)
+    kill[0] = None
+    with RunStore(opts.store) as store:  # each point is recorded as soon as it is done
+        assert store.count() == recorded
+    steps[0] = 0
+    resumed = execute(SPEC, tiny, opts)
+    assert steps[0] == redone  # nothing before the last save is trained again
+    assert [r.run_id for r in resumed] == [r.run_id for r in clean]
+    for r, c in zip(resumed, clean, strict=True):
+        assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
+        assert r.loss == c.loss and r.metrics["epochs"] == c.metrics["epochs"]
+        assert r.metrics["train_loss"] == c.metrics["train_loss"]
+    saved = [p.name for p in opts.ckpt_dir().glob("*.pt")]
+    assert len(saved) == 2 and all(n.startswith("ckpt_") for n in saved)  # no resume files
+
+
+def test_a_kill_during_a_decay_resumes_it_from_its_last_save(tiny, opts, tmp_path,
+                                                             monkeypatch):
+    import dataclasses
+    opts = dataclasses.replace(opts, save_every_s=0.0)  # save every 10 steps
+    # 12 pretraining steps, a 1-step cooldown, 48 stable steps, a decay of 12
+    spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, specialize_tokens=(16 * 32 * 60,),
+                   domains=("bible",), seed=4)
+    clean = execute(spec, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
+    steps, real_step, kill = [0], engine.Trainer._train_step, [12 + 1 + 48 + 12]
+
+    def counting(self):
+        steps[0] += 1
+        if steps[0] == kill[0]:
+            raise KeyboardInterrupt("simulated kill")
+        return real_step(self)
+
+    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    with pytest.raises(KeyboardInterrupt):  # in the decay's last step
+        execute(spec, tiny, opts)
+    assert len(list(opts.ckpt_dir().glob("decay_*.pt"))) == 1
+    kill[0], steps[0] = None, 0
+    resumed = execute(spec, tiny, opts)
+    assert steps[0] == 2  # from the decay's save at 10 of 12
+    assert [r.to_dict()["metrics"]["train_loss"] for r in resumed] == [
+        r.metrics["train_loss"] for r in clean]
+    assert [(r.run_id, r.loss, r.specialize_tokens) for r in resumed] == [
+        (r.run_id, r.loss, r.specialize_tokens) for r in clean]
+    assert not list(opts.ckpt_dir().glob("decay_*.pt"))  # cleared once recorded
