@@ -53,8 +53,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     out = check_output(_check_out(args.out), ("text",), args)  # before loading anything
-    with _store(args) as store:  # a missing store is refused before the slow loads
-        runs, checkpoints = store.runs(), store.checkpoints()
     from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
 
     posterior = load_posterior(args.posterior)
@@ -63,6 +61,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     compare = _split(args.compare)
     others = [load_posterior(p) for p in compare if not p.lower().endswith(".json")]
     rows = [r for p in compare if p.lower().endswith(".json") for r in load_compare_json(p)]
+    with _store(args) as store:
+        runs, checkpoints = store.runs(), store.checkpoints()
     report, bar = None, _progress()
     try:
         with gate(args):
