@@ -20,7 +20,7 @@ loss: the log decay is the paper's, beyond the range it was measured on.
 
 Parameters: E irreducible loss (nats/token); A, alpha the model-size term; B the data
 coefficient; beta the D exponent; S the token scale of both stages; gamma the D'
-exponent of a fresh model; lambda its decay per e-fold of D. E and B are per-domain.
+exponent of a fresh model; lambda its decay per e-fold of D. E and S are per-domain.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ LAW = Law(
     name="multiplicative",
     equation="L = E + A*N^-alpha + B*(S + D)^-beta*(1 + D'/S)^-(gamma - lambda*log(1 + D/S))",
     params=("E", "A", "alpha", "B", "beta", "S", "gamma", "lambda"),
-    domain_params=("E", "B"),
+    domain_params=("E", "S"),
     log_loss=log_loss,
     description=__doc__,
 )
