@@ -176,8 +176,8 @@ def table(results: dict, names: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run(datasets: dict, strats: dict, settings: dict, log=print) -> dict:
-    """{strategy: {data set: (rows, info)}}."""
+def run(datasets: dict, strats: dict, settings: dict, log=print, done=None) -> dict:
+    """{strategy: {data set: (rows, info)}}; ``done(results)`` after every fit."""
     results: dict = {s: {} for s in strats}
     for name, load in datasets.items():
         train, held = load()
@@ -187,6 +187,8 @@ def run(datasets: dict, strats: dict, settings: dict, log=print) -> dict:
             results[strat][name] = fn(train, held, settings)
             log(f"  {strat}: {summarize(results[strat][name][0])} "
                 f"({time.perf_counter() - t:.0f} s)")
+            if done is not None:
+                done(results)
     return results
 
 
@@ -208,15 +210,19 @@ def main() -> None:
         laws, sets = ["chinchilla", "prelearned"], ["porian", "split-validation"]
         settings.update(chains=1, warmup=50, samples=50)
     t0 = time.perf_counter()
+
+    def report(results):
+        text = (f"NUTS {settings['chains']} chains x {settings['samples']} draws "
+                f"({settings['warmup']} warmup) per law and data set; "
+                f"{time.perf_counter() - t0:.0f} s on {os.cpu_count()} cores (load average "
+                f"{os.getloadavg()[0]:.1f}).\n\n" + table(results, sets) + "\n")
+        if args.out:  # after every fit, so that a long run leaves its partial table
+            Path(args.out).write_text(text)
+        return text
+
     results = run({s: DATASETS[s] for s in sets}, strategies(laws), settings,
-                  log=lambda m: print(m, file=sys.stderr, flush=True))
-    text = (f"NUTS {settings['chains']} chains x {settings['samples']} draws "
-            f"({settings['warmup']} warmup) per law and data set; {time.perf_counter() - t0:.0f} s "
-            f"on {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f}).\n\n"
-            + table(results, sets) + "\n")
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
+                  log=lambda m: print(m, file=sys.stderr, flush=True), done=report)
+    print(report(results))
 
 
 if __name__ == "__main__":
