@@ -15,7 +15,8 @@ would do (F D'^-beta).
 Lin et al. fit D_l per model. Here it is a function of N and D: P, the pre-learned data
 in domain tokens, grows as a power mu of the pretraining compute N D (measured in units
 of the token scale S squared), because Lin et al. find D_l larger for larger and longer
-pretrained models (and their per-model fits give P ~ N^0.3 within a family at one D).
+pretrained models (our per-model fits of their FLAN curves give P ~ N^0.35 within
+GPT-2 and within LaMini-GPT, one D each; on Gigaword and WMT19 the trend is noisy).
 A product N D rather than separate exponents keeps one parameter; S is also the
 offset that keeps a model with D = 0 finite.
 
