@@ -18,7 +18,10 @@ of the token scale S squared), because Lin et al. find D_l larger for larger and
 pretrained models (our per-model fits of their FLAN curves give P ~ N^0.35 within
 GPT-2 and within LaMini-GPT, one D each; on Gigaword and WMT19 the trend is noisy).
 A product N D rather than separate exponents keeps one parameter; S is also the
-offset that keeps a model with D = 0 finite.
+offset that keeps a model with D = 0 finite. Its price: along an IsoFLOP (N D fixed) the
+data term is constant, so on single-stage data the law cannot place a compute-optimal N
+(bench/results_calibration.md: fit RMS error of log L 0.022 on Epoch's runs, Chinchilla
+0.007); separate exponents of N and D in P are the next candidate.
 
 Limits. D' = 0: L = E + A N^-alpha + F P^-beta, the pretrained model's loss on the
 domain, falling as (N D)^-(mu beta) for N D >> S^2. D = 0 (specialist from scratch):
