@@ -6,7 +6,11 @@ import csv
 from importlib import resources
 
 from bayeslaw.compute import tokens_for_budget
+from bayeslaw.data.finetuning import lin2024
+from bayeslaw.data.isoflops import porian2024
 from bayeslaw.runs.record import Run
+
+__all__ = ["epoch_chinchilla", "lin2024", "porian2024"]
 
 
 def epoch_chinchilla(exclude_highest: int = 5) -> list[Run]:

@@ -99,6 +99,8 @@ def absolute(name: str, u, theta: dict, data: dict, per_domain: bool):
         return jnp.exp(data["log_L0"] + u + theta[kind[1]] * data[f"log_{kind[2]}"])
     if kind[0] == "scale":
         return jnp.exp(data["log_P0"] + u)
+    if kind[0] == "tokens":
+        return jnp.exp(data["log_T0"] + u)
     if kind[0] == "positive":
         return jnp.exp(u)
     return jax.nn.sigmoid(u)  # fraction

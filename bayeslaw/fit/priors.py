@@ -24,6 +24,11 @@ S       log(S / P0)                                 0          1.5    scale near
 gamma   log(gamma)                                  log 0.5    0.7    gap closes sub-linearly
 tau     logit(tau)                                  -1         1.5    a general token < 1
 kappa   log(kappa)                                  log 0.1    1.0    mild saturation
+F       log(F P0^-beta / L0)                        log 0.2    1.5    D' term at P0
+mu      log(mu)                                     log 0.2    0.8    P sub-linear in N D
+U       log(U / T0)                                 log 10     2.0    repeats are rare
+R_star  log(R_star)                                 log 15.4   0.5    Muennighoff's fit
+lambda  log(lambda)                                 log 0.02   1.0    slow log decay
 sigma   log(sigma), sigma: scale on log loss        log 0.01   1.2    ~1% noise on loss
 ======  ==========================================  =========  =====  ===================
 
@@ -68,11 +73,13 @@ from bayeslaw.errors import BayeslawError
 
 # How each symbol is turned from its latent into absolute units (see the module doc).
 # kind: "floor" (L0 e^u), "coef" (L0 e^u x0^exponent), "gap" (L0 e^u), "scale" (P0 e^u),
-# "positive" (e^u), "fraction" (sigmoid u).
+# "positive" (e^u), "fraction" (sigmoid u), "tokens" (T0 e^u).
 KINDS: dict[str, tuple[str, ...]] = {
     "E": ("floor",), "A": ("coef", "alpha", "N0"), "alpha": ("positive",),
     "B": ("coef", "beta", "T0"), "beta": ("positive",), "G": ("gap",), "S": ("scale",),
     "gamma": ("positive",), "tau": ("fraction",), "kappa": ("positive",),
+    "F": ("coef", "beta", "P0"), "mu": ("positive",), "U": ("tokens",),
+    "R_star": ("positive",), "lambda": ("positive",),
 }
 
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -86,6 +93,11 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "gamma": {"loc": math.log(0.5), "scale": 0.7},
     "tau": {"loc": -1.0, "scale": 1.5},
     "kappa": {"loc": math.log(0.1), "scale": 1.0},
+    "F": {"loc": math.log(0.2), "scale": 1.5},
+    "mu": {"loc": math.log(0.2), "scale": 0.8},
+    "U": {"loc": math.log(10.0), "scale": 2.0},
+    "R_star": {"loc": math.log(15.4), "scale": 0.5},
+    "lambda": {"loc": math.log(0.02), "scale": 1.0},
     "sigma": {"loc": math.log(0.01), "scale": 1.2},
     "nu": {"concentration": 2.0, "rate": 0.1},
     "pool": {"scale": 0.5},

@@ -7,11 +7,20 @@ Each law is a module with a pure jax ``log_loss(theta, N, D, D_prime)`` and a
 from __future__ import annotations
 
 from bayeslaw.errors import BayeslawError
-from bayeslaw.laws import chinchilla, domain_gap, effective_transfer, saturation
+from bayeslaw.laws import (
+    chinchilla,
+    domain_gap,
+    effective_transfer,
+    multiplicative,
+    prelearned,
+    repetition,
+    saturation,
+)
 from bayeslaw.laws.base import Law
 
 REGISTRY: dict[str, Law] = {
-    m.LAW.name: m.LAW for m in (chinchilla, domain_gap, effective_transfer, saturation)
+    m.LAW.name: m.LAW for m in (chinchilla, domain_gap, effective_transfer, saturation,
+                                prelearned, repetition, multiplicative)
 }
 
 

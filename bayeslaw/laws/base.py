@@ -64,3 +64,13 @@ def log_sum(*log_terms):
     terms = jnp.broadcast_arrays(*log_terms)
     return jnp.logaddexp.reduce(jnp.stack(terms), axis=0) if len(terms) > 2 else (
         jnp.logaddexp(*terms))
+
+
+def log_pos(x, exponent=1.0):
+    """``log(x^exponent)`` for ``x >= 0``: ``-inf`` at 0, with gradients that stay finite.
+
+    For a term that vanishes at 0 tokens (``D'^beta`` at D' = 0): the plain
+    ``beta * log 0`` gives the gradient ``log 0 = -inf`` in beta, and nan downstream.
+    """
+    pos = x > 0
+    return jnp.where(pos, exponent * jnp.log(jnp.where(pos, x, 1.0)), -jnp.inf)

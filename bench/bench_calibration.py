@@ -1,0 +1,229 @@
+"""Benchmark: are the predictive intervals calibrated where it matters, beyond the data?
+
+For each data set, fit on the smaller scale and predict the largest:
+
+- ``split-validation``: the trainer sweep (studies/split-validation/records/sweep.csv)
+  fitted, its held-out larger runs (holdout.csv) predicted;
+- ``epoch``: Hoffmann et al.'s runs (Epoch's extraction), the runs within a factor 10 of
+  the largest compute held out (a factor 4 would leave 2 runs);
+- ``porian``: Porian et al.'s IsoFLOP points (RefinedWeb, cosine decay), the runs within
+  a factor 4 of the largest compute (its two largest budgets) held out;
+- ``lin``: Lin et al.'s fine-tuning curves (domain = task), each family's largest model
+  held out (every other fine-tuning size, 7 per curve, to keep the default run short).
+
+Each strategy turns (fitted runs, held-out runs) into one row per held-out run with the
+posterior predictive's quantiles (:func:`interval_rows`); the table gives, per strategy
+and data set and pooled over the data sets, the coverage of the central 50% and 90%
+intervals and the mean |relative error| of the predictive median. A strategy is one
+function (:func:`per_law` for each registered law; an averaged posterior is one more).
+
+Run: ``python bench/bench_calibration.py [--out bench/results_calibration.md]``;
+``--quick`` is a smoke run (two laws, tiny chains, two data sets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import numpy as np  # noqa: E402
+
+from bayeslaw._jax import setup  # noqa: E402
+
+setup()
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = ROOT / "studies" / "split-validation" / "records"
+LEVELS = (50, 90)
+
+
+# -- data sets: (fitted runs, held-out runs) ---------------------------------------------
+def largest_compute(runs: Sequence, factor: float = 4.0) -> tuple[list, list]:
+    """Runs within ``factor`` of the largest compute C held out, the others fitted."""
+    cut = max(r.flops for r in runs) / factor
+    return [r for r in runs if r.flops <= cut], [r for r in runs if r.flops > cut]
+
+
+def split_validation() -> tuple[list, list]:
+    from bayeslaw.runs.io import read_runs
+
+    def done(name):
+        return [r for r in read_runs(RECORDS / name).runs
+                if r.status == "completed" and r.loss is not None]
+
+    return done("sweep.csv"), done("holdout.csv")
+
+
+def epoch() -> tuple[list, list]:
+    from bayeslaw.data import epoch_chinchilla
+
+    return largest_compute(epoch_chinchilla(), factor=10.0)  # its top budgets are sparse
+
+
+def porian() -> tuple[list, list]:
+    from bayeslaw.data import porian2024
+
+    return largest_compute(porian2024())
+
+
+def lin(every: int = 2) -> tuple[list, list]:
+    """Each family's largest model (all its models of that size) held out."""
+    from bayeslaw.data import lin2024
+
+    runs = lin2024()
+    sizes = sorted({r.config["examples"] for r in runs})
+    keep = set(sizes[len(sizes) - 1::-every])  # always keeps the largest fine-tuning set
+    runs = [r for r in runs if r.config["examples"] in keep]
+    top = {}
+    for r in runs:
+        top[r.config["family"]] = max(top.get(r.config["family"], 0), r.params)
+    held = [r for r in runs if r.params == top[r.config["family"]]]
+    return [r for r in runs if r.params != top[r.config["family"]]], held
+
+
+DATASETS: dict[str, Callable[[], tuple[list, list]]] = {
+    "split-validation": split_validation, "epoch": epoch, "porian": porian, "lin": lin}
+
+
+# -- strategies: (fitted, held-out, settings) -> rows ------------------------------------
+def interval_rows(post, held: Sequence, *, seed: int = 0) -> list[dict]:
+    """Per held-out run of a known domain: predictive quantiles, coverage, error."""
+    from bayeslaw.fit.predictive import sample
+
+    rows = []
+    for dom in post.domains:
+        rs = [r for r in held if r.domain == dom]
+        if not rs:
+            continue
+        N, D, Dp = (np.array([getattr(r, k) for r in rs], float)
+                    for k in ("params", "pretrain_tokens", "specialize_tokens"))
+        _, y = sample(post, N, D, Dp, dom, seed=seed)
+        q = np.percentile(y, [5, 25, 50, 75, 95], axis=0)
+        for i, r in enumerate(rs):
+            rows.append({"run_id": r.run_id, "domain": dom, "loss": r.loss,
+                         "q50": float(q[2, i]), "rel_error": float(q[2, i] / r.loss - 1),
+                         "inside50": bool(q[1, i] <= r.loss <= q[3, i]),
+                         "inside90": bool(q[0, i] <= r.loss <= q[4, i])})
+    return rows
+
+
+def fit_rmse(post, runs: Sequence) -> float:
+    """RMS of log(median curve) - log(loss) over the fitted runs (the in-sample fit)."""
+    from bayeslaw.fit.predictive import sample
+
+    err = []
+    for dom in post.domains:
+        rs = [r for r in runs if r.domain == dom]
+        N, D, Dp = (np.array([getattr(r, k) for r in rs], float)
+                    for k in ("params", "pretrain_tokens", "specialize_tokens"))
+        curve, _ = sample(post, N, D, Dp, dom)
+        err += list(np.log(np.median(curve, axis=0)) - np.log([r.loss for r in rs]))
+    return float(np.sqrt(np.mean(np.square(err))))
+
+
+def per_law(train: Sequence, held: Sequence, settings: dict, *, law: str) -> tuple[list, dict]:
+    """The NUTS posterior of one law: held-out rows and the fit's own figures."""
+    from bayeslaw.fit import fit
+
+    post = fit(train, law, **settings)
+    d = post.diagnostics()
+    info = {"fit_rmse": fit_rmse(post, train), "r_hat_max": max(d.r_hat.values()),
+            "divergences": d.divergences, "seconds": post.attrs["fit_seconds"]}
+    return interval_rows(post, held, seed=settings.get("seed", 0)), info
+
+
+def strategies(laws: Sequence[str]) -> dict[str, Callable]:
+    """One function per strategy (an averaged posterior would be one more entry)."""
+    return {law: functools.partial(per_law, law=law) for law in laws}
+
+
+# -- summary -----------------------------------------------------------------------------
+def summarize(rows: Sequence[dict]) -> dict:
+    """Coverage of the 50% and 90% intervals and mean |relative error| over ``rows``."""
+    if not rows:
+        return {"n": 0, "cover50": float("nan"), "cover90": float("nan"), "mae": float("nan")}
+    return {"n": len(rows), "cover50": float(np.mean([r["inside50"] for r in rows])),
+            "cover90": float(np.mean([r["inside90"] for r in rows])),
+            "mae": float(np.mean([abs(r["rel_error"]) for r in rows]))}
+
+
+def table(results: dict, names: Sequence[str]) -> str:
+    """Markdown: one row per (strategy, data set) and a pooled row per strategy."""
+    lines = ["| strategy | data set | held out | 50% cover | 90% cover | mean abs rel err "
+             "| fit RMSE log L | max R-hat | div |", "|---|---|---|---|---|---|---|---|---|"]
+    for strat, per_set in results.items():
+        pooled = []
+        for name in names:
+            if name not in per_set:
+                continue
+            rows, info = per_set[name]
+            pooled += rows
+            s = summarize(rows)
+            lines.append(f"| {strat} | {name} | {s['n']} | {s['cover50']:.2f} | "
+                         f"{s['cover90']:.2f} | {s['mae']:.4f} | {info['fit_rmse']:.4f} | "
+                         f"{info['r_hat_max']:.3f} | {info['divergences']} |")
+        s = summarize(pooled)
+        lines.append(f"| **{strat}** | pooled | {s['n']} | {s['cover50']:.2f} | "
+                     f"{s['cover90']:.2f} | {s['mae']:.4f} | | | |")
+    return "\n".join(lines)
+
+
+def run(datasets: dict, strats: dict, settings: dict, log=print, done=None) -> dict:
+    """{strategy: {data set: (rows, info)}}; ``done(results)`` after every fit."""
+    results: dict = {s: {} for s in strats}
+    for name, load in datasets.items():
+        train, held = load()
+        log(f"{name}: {len(train)} runs fitted, {len(held)} held out")
+        for strat, fn in strats.items():
+            t = time.perf_counter()
+            results[strat][name] = fn(train, held, settings)
+            log(f"  {strat}: {summarize(results[strat][name][0])} "
+                f"({time.perf_counter() - t:.0f} s)")
+            if done is not None:
+                done(results)
+    return results
+
+
+def main() -> None:
+    from bayeslaw.laws import names
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--laws", default=",".join(names()))
+    ap.add_argument("--datasets", default=",".join(DATASETS))
+    ap.add_argument("--chains", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 2 laws, 2 sets, tiny")
+    ap.add_argument("--out", default=None, help="also write the table here (markdown)")
+    args = ap.parse_args()
+    laws, sets = args.laws.split(","), args.datasets.split(",")
+    settings = {"chains": args.chains, "warmup": args.warmup, "samples": args.samples, "seed": 0}
+    if args.quick:
+        laws, sets = ["chinchilla", "prelearned"], ["porian", "split-validation"]
+        settings.update(chains=1, warmup=50, samples=50)
+    t0 = time.perf_counter()
+
+    def report(results):
+        text = (f"NUTS {settings['chains']} chains x {settings['samples']} draws "
+                f"({settings['warmup']} warmup) per law and data set; "
+                f"{time.perf_counter() - t0:.0f} s on {os.cpu_count()} cores (load average "
+                f"{os.getloadavg()[0]:.1f}).\n\n" + table(results, sets) + "\n")
+        if args.out:  # after every fit, so that a long run leaves its partial table
+            Path(args.out).write_text(text)
+        return text
+
+    results = run({s: DATASETS[s] for s in sets}, strategies(laws), settings,
+                  log=lambda m: print(m, file=sys.stderr, flush=True), done=report)
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
