@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "allocation (model size N, pretraining tokens D, specialization tokens D' per domain) "
         "that minimizes the posterior expected mean domain loss, with 50%/90% intervals of "
         "each draw's optimum, the expected regret, and baselines at the same budget.")
-    p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior file "
-                   "(bayeslaw fit --out)")
+    p.add_argument("--posterior", required=True, metavar="P.nc", action="append",
+                   help="posterior file (bayeslaw fit --out; a stacked one from --law stack); "
+                   "repeat with several laws' files to plan with their stacked mixture")
     p.add_argument("--budget", required=True, type=float, metavar="FLOPS")
     p.add_argument("--domains", type=int, metavar="K", help="number of specialized domains "
                    "(default: the number of --domain, else 1)")
@@ -47,7 +48,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from bayeslaw.plan import Constraints, plan
 
     try:
-        from bayeslaw.fit import Posterior
+        from bayeslaw.fit.stack import load_many
     except ImportError:
         raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
                             "installation lacks") from None
@@ -56,17 +57,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
-    posterior = Posterior.load(args.posterior)
+    posterior = load_many(args.posterior)
     posterior.check_budget(args.budget)
     draws = posterior.draws
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
     doc = result.to_dict()
+    _add_mixture(doc, posterior, result)
     if args.json:
         emit_json(doc)
     else:
         print(table(doc))
     return 0
+
+
+def _add_mixture(doc: dict, posterior, result) -> None:
+    """The stacking weights and, with a calibration, the recommended decision's loss
+    interval widened for its distance beyond the runs."""
+    if hasattr(posterior, "weight_of"):
+        doc["stack"] = {"weights": posterior.weight_of()}
+    calibration = getattr(posterior, "calibration", None)
+    if calibration is not None:
+        from bayeslaw.fit.calibrate import widen_decision
+
+        doc["recommended"]["loss_interval_calibrated"] = widen_decision(
+            result.losses, result.recommended, calibration)
+        doc["calibration"] = {"tau": calibration.tau, "power": calibration.power}
 
 
 def _row(name: str, r: dict) -> str:
@@ -100,6 +116,13 @@ def table(doc: dict) -> str:
              f"{doc['n_draws']} posterior draws)", "",
              f"{'':<20} {'N':>10} {'D':>10} {'D_prime':>10} {'share':>6} {'loss':>8} 90% interval"]
     lines.append(_row("recommended", doc["recommended"]))
+    wide = doc["recommended"].get("loss_interval_calibrated")
+    if wide:
+        lines.append(f"{'':<20} loss 90% interval widened for extrapolation: "
+                     f"[{wide['q05']:.4f}, {wide['q95']:.4f}]")
+    if doc.get("stack"):
+        lines.append("stacked laws: " + ", ".join(
+            f"{n} {w:.2f}" for n, w in doc["stack"]["weights"].items()))
     for name, b in doc["baselines"].items():
         lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else
                      f"{name:<20} (not feasible under these constraints)")

@@ -57,9 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_posterior(path: str):
     """``(draws, noise)`` of a posterior file written by ``bayeslaw fit``."""
-    from bayeslaw.fit import Posterior
+    from bayeslaw.fit.posterior import load
 
-    post = Posterior.load(path)
+    post = load(path)  # a stacked file gives the mixture's draws
     return post.draws, post.noise
 
 

@@ -1,0 +1,107 @@
+"""Stacking over laws: weights, the mixture's draws, its file, its plan and predictive.
+
+Two laws fitted to runs simulated from domain_gap, with the NUTS settings of
+test_recovery.py (80 runs, one domain, 2 chains x 250 + 250) so that a suite run reuses
+its compiled sampler.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from bayeslaw.errors import BayeslawError
+from bayeslaw.fit import fit, predict
+from bayeslaw.fit.posterior import Posterior, load
+from bayeslaw.fit.stack import INDEX, allocate, load_many, stack
+from bayeslaw.laws import get
+from bayeslaw.plan import plan
+from tests.fit.sim import TRUTH, simulate
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return simulate(get("domain_gap"), TRUTH["domain_gap"], n=80, seed=1)
+
+
+@pytest.fixture(scope="module")
+def posts(runs):
+    return {law: fit(runs, law, chains=2, warmup=250, samples=250, seed=1)
+            for law in ("chinchilla", "domain_gap")}
+
+
+def test_true_law_gets_the_weight(posts):
+    # Data from domain_gap with a gap G = 0.4 that D' closes: chinchilla (tokens alike
+    # wherever spent) cannot fit it, so stacking must put (almost) all weight on the truth.
+    s = stack(list(posts.values()))
+    assert s.weight_of()["domain_gap"] > 0.95, s.weight_of()
+    assert np.isclose(s.weights.sum(), 1.0)
+
+
+def test_mixture_draws_follow_the_weights(posts):
+    s = stack(list(posts.values()), weights=[0.25, 0.75], n_draws=400)
+    k = s.component_of_draw()
+    assert np.bincount(k).tolist() == [100, 300]
+    d = s.draws
+    np.testing.assert_array_equal(d.params["domain_gap.alpha"][k == 1],
+                                  posts["domain_gap"].draws.params["alpha"][
+                                      np.floor(np.arange(300) * 500 / 300).astype(int)])
+    assert np.isfinite(d.params["chinchilla.alpha"]).all()  # filled, never used
+    assert len(s.noise["sigma"]) == 400 and INDEX in s.law.params
+
+
+def test_allocate_counts():
+    assert allocate(np.array([0.5, 0.3, 0.2]), 7).tolist() == [4, 2, 1]
+    assert allocate(np.array([1.0, 0.0]), 5).tolist() == [5, 0]
+
+
+def test_one_weight_plan_equals_single_law_plan(posts):
+    single = posts["domain_gap"]
+    s = stack(list(posts.values()), weights=[0.0, 1.0])
+    a, b = plan(s.draws, 1e21, 2), plan(single.draws, 1e21, 2)
+    assert a.recommended.params == pytest.approx(b.recommended.params, rel=1e-9)
+    assert a.recommended.pretrain_share == pytest.approx(b.recommended.pretrain_share, abs=1e-9)
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-12)
+    np.testing.assert_allclose(a.per_draw.loss, b.per_draw.loss, rtol=1e-12)
+
+
+def test_mixture_predictive_spans_both_laws(posts):
+    s = stack(list(posts.values()), weights=[0.5, 0.5])
+    far = (3e10, 3e11, 3e10)  # 3x beyond the runs in N, D and D'
+    q = {n: predict(p, *far)["mean_curve"]["q50"] for n, p in posts.items()}
+    mix = predict(s, *far)["mean_curve"]
+    assert min(q.values()) - 1e-9 <= mix["q50"] <= max(q.values()) + 1e-9
+    assert mix["q95"] - mix["q05"] >= min(
+        predict(p, *far)["mean_curve"]["q95"] - predict(p, *far)["mean_curve"]["q05"]
+        for p in posts.values())
+
+
+def test_file_round_trip(posts, runs, tmp_path):
+    from bayeslaw.fit.calibrate import Box, Calibration
+
+    c = Calibration(0.02, 1.5, Box((1.0,) * 4, (2.0,) * 4), 30, 3, 0.1, "nuts")
+    s = stack(list(posts.values())).with_calibration(c)
+    path = tmp_path / "stack.nc"
+    s.save(path)
+    back = load(path)
+    assert back.names == ("chinchilla", "domain_gap") and back.calibration == c
+    np.testing.assert_allclose(back.weights, s.weights)
+    assert set(back.run_ids) == {r.run_id for r in runs}
+    for k, v in s.draws.params.items():
+        np.testing.assert_array_equal(back.draws.params[k], v)
+    attrs = back.components[1].idata.posterior.attrs  # each law keeps its provenance
+    assert attrs["law"] == "domain_gap" and json.loads(attrs["versions"])["numpyro"]
+    with pytest.raises(BayeslawError, match="stacked posterior"):
+        Posterior.load(path)
+    posts["chinchilla"].save(tmp_path / "a.nc")
+    posts["domain_gap"].save(tmp_path / "b.nc")
+    both = load_many([str(tmp_path / "a.nc"), str(tmp_path / "b.nc")])
+    np.testing.assert_allclose(both.weights, stack(list(posts.values())).weights)
+
+
+def test_stacking_refuses_mismatched_fits(posts, runs):
+    with pytest.raises(BayeslawError, match="distinct laws"):
+        stack([posts["domain_gap"], posts["domain_gap"]])
+    point = Posterior(posts["chinchilla"].idata.sel(draw=[0], chain=[0]))
+    with pytest.raises(BayeslawError, match="needs posterior draws"):
+        stack([point, posts["domain_gap"]])
