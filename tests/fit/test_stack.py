@@ -58,7 +58,8 @@ def test_allocate_counts():
 def test_one_weight_plan_equals_single_law_plan(posts):
     single = posts["domain_gap"]
     s = stack(list(posts.values()), weights=[0.0, 1.0])
-    a, b = plan(s.draws, 1e21, 2), plan(single.draws, 1e21, 2)
+    assert (s.component_of_draw() == 1).all()
+    a, b = plan(s.draws, 1e21, 2), plan(single.draws, 1e21, 2)  # same draws, in order
     assert a.recommended.params == pytest.approx(b.recommended.params, rel=1e-9)
     assert a.recommended.pretrain_share == pytest.approx(b.recommended.pretrain_share, abs=1e-9)
     np.testing.assert_allclose(a.losses, b.losses, rtol=1e-12)
@@ -105,3 +106,27 @@ def test_stacking_refuses_mismatched_fits(posts, runs):
     point = Posterior(posts["chinchilla"].idata.sel(draw=[0], chain=[0]))
     with pytest.raises(BayeslawError, match="needs posterior draws"):
         stack([point, posts["domain_gap"]])
+
+
+def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
+    # In process, with the fixture's settings, so the compiled samplers are reused.
+    from bayeslaw.cli.main import main
+    from bayeslaw.runs.store import RunStore
+
+    db = tmp_path / "runs.db"
+    with RunStore(db) as s:
+        s.add(runs)
+    out = tmp_path / "stack.nc"
+    assert main(["fit", "--store", str(db), "--law", "stack", "--laws", "chinchilla,domain_gap",
+                 "--chains", "2", "--warmup", "250", "--samples", "250", "--seed", "1",
+                 "--no-calibrate", "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["laws"]) == {"chinchilla", "domain_gap"} and doc["calibration"] is None
+    assert doc["weights"]["domain_gap"] > 0.95
+    assert main(["plan", "--posterior", str(out), "--budget", "1e21", "--domains", "2",
+                 "--json"]) == 0
+    plan_doc = json.loads(capsys.readouterr().out)
+    assert plan_doc["stack"]["weights"] == doc["weights"] and plan_doc["n_draws"] == 500
+    assert main(["predict", "--posterior", str(out), "--params", "1e9", "--pretrain-tokens",
+                 "2e10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loss"]["q50"] > 0
