@@ -40,7 +40,8 @@ from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
 from bayeslaw.errors import BayeslawError
 
 ORIGINS = (0.5, 0.65, 0.8)  # fractions of the runs (by compute) each fold is fitted to
-POWERS = (0.5, 1.0, 1.5, 2.0, 3.0)  # the grid of p profiled over
+POWERS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the grid of p profiled over
+TARGET = 0.9  # criterion "coverage": the central interval whose backtest coverage is matched
 FOLD_NUTS = {"chains": 2, "warmup": 200, "samples": 200}  # per fold, with method="nuts"
 
 
@@ -86,6 +87,7 @@ class Calibration:
     folds: int = 0
     gain: float = 0.0
     method: str = "nuts"
+    criterion: str = "coverage"
 
     def extra_var(self, N, D, D_prime) -> np.ndarray:
         return self.tau**2 * self.box.distance(N, D, D_prime) ** self.power
@@ -149,6 +151,34 @@ def log_density(folds: Sequence[Fold], tau: float, power: float) -> float:
         lp = student_t.logpdf(f.y[None], f.nu[:, None], f.mu, scale)
         total += float((logsumexp(lp, axis=0) - np.log(lp.shape[0])).sum())
     return total
+
+
+def coverage(folds: Sequence[Fold], tau: float, power: float, level: float = TARGET) -> float:
+    """Share of held-out points inside their central ``level`` predictive interval."""
+    from scipy.stats import t as student_t
+
+    inside, n = 0, 0
+    for f in folds:
+        scale = np.sqrt(f.sigma[:, None] ** 2 + tau**2 * f.d[None] ** power)
+        cdf = student_t.cdf((f.y[None] - f.mu) / scale, f.nu[:, None]).mean(0)
+        inside += int(np.sum(np.abs(cdf - 0.5) <= level / 2))
+        n += len(f.y)
+    return inside / n
+
+
+def match_coverage(folds: Sequence[Fold], power: float, level: float = TARGET) -> float:
+    """The smallest tau >= 0 whose backtest coverage of the central ``level`` interval
+    reaches ``level`` (bisection in log tau; coverage grows with tau)."""
+    if coverage(folds, 0.0, power, level) >= level:
+        return 0.0
+    lo, hi = -12.0, 2.0
+    if coverage(folds, float(np.exp(hi)), power, level) < level:
+        return float(np.exp(hi))
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if coverage(folds, float(np.exp(mid)), power, level) >= level \
+            else (mid, hi)
+    return float(np.exp(hi))
 
 
 def learn(folds: Sequence[Fold], powers: Sequence[float] = POWERS) -> tuple[float, float, float]:
@@ -223,16 +253,30 @@ def folds_for(fits: Sequence[FoldFit], post) -> list[Fold]:
     return out
 
 
-def from_folds(folds: Sequence[Fold], runs: Sequence, method: str = "nuts") -> Calibration:
-    """The calibration learned on ``folds``, its box the range of ``runs`` (the final fit's)."""
-    tau, power, gain = learn(folds)
+def from_folds(folds: Sequence[Fold], runs: Sequence, method: str = "nuts",
+               criterion: str = "coverage") -> Calibration:
+    """The calibration learned on ``folds``, its box the range of ``runs`` (the final fit's).
+
+    ``criterion``: ``"likelihood"``, tau and p maximizing the held-out log predictive
+    density (:func:`learn`); ``"coverage"``, p from that profile and tau the smallest
+    whose held-out 90% intervals cover 90% of the backtest points (:func:`match_coverage`).
+    """
+    if criterion not in ("coverage", "likelihood"):
+        raise BayeslawError(f"unknown calibration criterion {criterion!r} (coverage or "
+                            "likelihood)")
+    tau, power, _ = learn(folds)
+    if criterion == "coverage":
+        tau = match_coverage(folds, power)
+    n = sum(len(f.y) for f in folds)
+    gain = (log_density(folds, tau, power) - log_density(folds, 0.0, power)) / n
     box = Box.of(*(np.array([getattr(r, a) for r in runs], dtype=float)
                    for a in ("params", "pretrain_tokens", "specialize_tokens")))
-    return Calibration(tau, power, box, sum(len(f.y) for f in folds), len(folds), gain, method)
+    return Calibration(tau, power, box, n, len(folds), gain, method, criterion)
 
 
 def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
-              method: str = "nuts", fit_kw: dict | None = None) -> Calibration:
+              method: str = "nuts", fit_kw: dict | None = None,
+              criterion: str = "coverage") -> Calibration:
     """Learn the widening of ``post``'s predictive from its own ``runs`` (see module doc).
 
     ``runs`` are filtered to those ``post`` was fitted to; ``post`` is a Posterior or a
@@ -241,7 +285,7 @@ def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
     ids = set(post.run_ids)
     runs = [r for r in runs if r.run_id in ids and r.status == "completed"]
     fits = fold_fits(runs, _laws(post), origins=origins, method=method, fit_kw=fit_kw)
-    return from_folds(folds_for(fits, post), runs, method)
+    return from_folds(folds_for(fits, post), runs, method, criterion)
 
 
 def widen_decision(losses: np.ndarray, decision, calibration: Calibration, *,

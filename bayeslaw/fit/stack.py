@@ -201,8 +201,23 @@ class StackedPosterior:
         self.components[0].check_budget(budget)
 
     def diagnostics(self):
-        """Each law's diagnostics, by name."""
-        return {p.law.name: p.diagnostics() for p in self.components}
+        """The laws' diagnostics in one :class:`~bayeslaw.fit.diagnostics.Diagnostics`:
+        parameters named ``law.param``, divergences summed, warnings prefixed by the law,
+        the predictive checks weighted by the stacking weights. A law of zero weight
+        still counts: its draws are in the file."""
+        from dataclasses import replace
+
+        each = [(p.law.name, p.diagnostics()) for p in self.components]
+        merged = {f: {key(n, k): v for n, d in each for k, v in getattr(d, f).items()}
+                  for f in ("r_hat", "ess_bulk", "ess_tail")}
+        prior = [d.prior_coverage for _, d in each]
+        return replace(
+            each[0][1], **merged, divergences=sum(d.divergences for _, d in each),
+            bfmi=[b for _, d in each for b in d.bfmi],
+            ppc_coverage90=float(sum(w * d.ppc_coverage90
+                                     for w, (_, d) in zip(self.weights, each, strict=True))),
+            prior_coverage=None if None in prior else float(np.dot(self.weights, prior)),
+            warnings=[f"{n}: {w}" for n, d in each for w in d.warnings])
 
     def with_calibration(self, calibration) -> StackedPosterior:
         """The same mixture with the predictive widened by ``calibration``."""

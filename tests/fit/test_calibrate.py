@@ -85,3 +85,15 @@ def test_backtest_plumbing_with_point_fits():
     # wide, as the module says); its round trip through the posterior's attrs.
     assert c.tau > 0 and c.gain > 0
     assert post.with_calibration(c).calibration == c
+
+
+def test_coverage_criterion_matches_the_target():
+    from bayeslaw.fit.calibrate import coverage, match_coverage
+
+    folds = _folds(0.02, n=600)
+    assert coverage(folds, 0.0, 2.0) < 0.7  # the unwidened intervals are far too narrow
+    tau = match_coverage(folds, 2.0)
+    assert coverage(folds, tau, 2.0) == pytest.approx(0.9, abs=0.01)
+    assert tau == pytest.approx(0.02, rel=0.3)
+    right = _folds(0.0, n=600)
+    assert match_coverage(right, 2.0) * 3.0 < 0.005  # little or none when the law is right

@@ -130,3 +130,12 @@ def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
     assert main(["predict", "--posterior", str(out), "--params", "1e9", "--pretrain-tokens",
                  "2e10", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["loss"]["q50"] > 0
+
+
+def test_diagnostics_merge_the_laws(posts):
+    s = stack(list(posts.values()))
+    d = s.diagnostics()
+    one = {n: p.diagnostics() for n, p in posts.items()}
+    assert d.r_hat["domain_gap.gamma"] == one["domain_gap"].r_hat["gamma"]
+    assert d.divergences == sum(x.divergences for x in one.values())
+    assert d.ok == all(x.ok for x in one.values())
