@@ -56,8 +56,8 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
     dict
         ``{"quantiles": {strategy: {"q05": (n,), ...}}, "weights": {law: w},
         "calibration": Calibration, "stacked": StackedPosterior}``; strategies
-        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default, coverage-matched
-        widening) and ``"stacked+calibrated(likelihood)"``; NaN where a test run's
+        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default, likelihood-fitted
+        widening) and ``"stacked+calibrated(coverage)"``; NaN where a test run's
         domain was not fitted.
     """
     from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds
@@ -77,9 +77,9 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
     quant["stacked"] = _quantiles(st, test_runs, probs, seed, False)
     quant["stacked+calibrated"] = _quantiles(st.with_calibration(calib), test_runs, probs, seed,
                                              True)
-    ml = from_folds(folds_for(fits, st), fitted, bt["method"], "likelihood")
-    quant["stacked+calibrated(likelihood)"] = _quantiles(st.with_calibration(ml), test_runs,
-                                                         probs, seed, True)
+    cov = from_folds(folds_for(fits, st), fitted, bt["method"], "coverage")
+    quant["stacked+calibrated(coverage)"] = _quantiles(st.with_calibration(cov), test_runs,
+                                                       probs, seed, True)
     per_law = {}
     if calibrate_laws:
         for law, p in posts.items():

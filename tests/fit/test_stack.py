@@ -130,6 +130,17 @@ def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
     assert main(["predict", "--posterior", str(out), "--params", "1e9", "--pretrain-tokens",
                  "2e10", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["loss"]["q50"] > 0
+    # a calibrated file: the plan's recommended loss band widens beyond the runs
+    from bayeslaw.fit.calibrate import Box, Calibration
+
+    box = Box.of([r.params for r in runs], [r.pretrain_tokens for r in runs],
+                 [r.specialize_tokens for r in runs])
+    load(out).with_calibration(Calibration(0.05, 1.0, box)).save(tmp_path / "cal.nc")
+    assert main(["plan", "--posterior", str(tmp_path / "cal.nc"), "--budget", "1e23",
+                 "--domains", "2", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)["recommended"]
+    wide, narrow = rec["loss_interval_calibrated"], rec["loss_interval"]
+    assert wide["q95"] - wide["q05"] > 1.5 * (narrow["q95"] - narrow["q05"])
 
 
 def test_diagnostics_merge_the_laws(posts):
