@@ -48,7 +48,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from bayeslaw.plan import Constraints, plan
 
     try:
-        from bayeslaw.fit.stack import load_many
+        from bayeslaw.fit import Posterior
     except ImportError:
         raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
                             "installation lacks") from None
@@ -57,7 +57,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
-    posterior = load_many(args.posterior)
+    posterior = _read(Posterior, args.posterior)
     posterior.check_budget(args.budget)
     draws = posterior.draws
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
@@ -69,6 +69,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(table(doc))
     return 0
+
+
+def _read(Posterior, paths: list[str]):
+    """One single-law file as a Posterior; a stacked file, or several single-law files
+    (stacked on the fly), as a StackedPosterior."""
+    import os
+
+    if len(paths) > 1 or os.path.isfile(paths[0]) and _is_stacked(paths[0]):
+        from bayeslaw.fit.stack import load_many
+
+        return load_many(paths)
+    return Posterior.load(paths[0])
+
+
+def _is_stacked(path: str) -> bool:
+    from bayeslaw.fit.stackfile import is_stacked
+
+    return is_stacked(path)
 
 
 def _add_mixture(doc: dict, posterior, result) -> None:
