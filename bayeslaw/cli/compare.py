@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=whole(1), default=500)
     p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--priors", metavar="FILE")
+    p.add_argument("--out", metavar="STACKED.nc", help="also save the laws' stacked mixture "
+                   "(stacking weights, every law's draws) for plan, predict and suggest")
     add_json(p)
     p.set_defaults(func=cmd_compare)
 
@@ -38,7 +40,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from bayeslaw._jax import setup
 
     setup(host_devices=max(args.chains, 1))
-    from bayeslaw.fit.comparison import compare
+    from bayeslaw.fit.comparison import compare_fits
     from bayeslaw.laws import get
 
     laws = [s.strip() for s in args.laws.split(",") if s.strip()]
@@ -47,9 +49,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with open_store(args, must_exist=True) as store:
         runs = store.runs(domains=args.domain)
     log(f"comparing {', '.join(laws)} on {len(runs)} runs (holdout {args.holdout:.0%})")
-    rows = compare(runs, laws, domains=args.domain, holdout=args.holdout, chains=args.chains,
-                   warmup=args.warmup, samples=args.samples, seed=args.seed,
-                   priors=args.priors)
+    rows, posts = compare_fits(runs, laws, domains=args.domain, holdout=args.holdout,
+                               chains=args.chains, warmup=args.warmup, samples=args.samples,
+                               seed=args.seed, priors=args.priors)
+    if args.out:
+        from bayeslaw.fit.stack import stack
+
+        stacked = stack([posts[name] for name in laws])
+        stacked.save(args.out)
+        log(f"stacked mixture ({', '.join(f'{n} {w:.2f}' for n, w in stacked.weight_of().items())}"
+            f") -> {args.out}")
     if args.json:
         emit_json({"laws": rows})
         return 0

@@ -25,7 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Fit a scaling law to the completed runs with NUTS (or the "
                        "Huber/L-BFGS baseline) and save the posterior as netCDF.")
     add_store(p)
-    p.add_argument("--law", default="domain_gap", help="law name (see `bayeslaw laws`)")
+    p.add_argument("--law", default="domain_gap", help="law name (see `bayeslaw laws`), or "
+                   "`stack`: fit --laws and save their stacked mixture (the posterior to plan "
+                   "with when several laws are plausible)")
+    p.add_argument("--laws", help="with --law stack: comma-separated laws (default: all)")
+    p.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=None,
+                   help="learn how the predictive widens beyond the runs by backtesting "
+                   "(refits each law on the smaller runs; default: on for --law stack)")
     p.add_argument("--domain", action="append", help="only this domain (repeatable)")
     p.add_argument("--chains", type=whole(1), default=4)
     p.add_argument("--warmup", type=whole(1), default=500)
@@ -74,6 +80,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     setup(host_devices=max(args.chains, 1))
     start = time.perf_counter()
+    if args.law == "stack":
+        return _fit_stack(args, runs, start)
     if args.method == "lbfgs":
         from bayeslaw.fit import lbfgs
 
@@ -86,6 +94,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
                    warmup=args.warmup, samples=args.samples, seed=args.seed,
                    priors=args.priors, progress=sys.stderr.isatty() and not args.json,
                    target_accept=args.target_accept, escalate=args.escalate)
+    if args.calibrate:
+        from bayeslaw.fit.calibrate import calibrate
+
+        post = post.with_calibration(calibrate(runs, post, method=args.method))
     seconds = time.perf_counter() - start
     post.save(args.out)
     out = summary(post, seconds)
@@ -97,4 +109,39 @@ def cmd_fit(args: argparse.Namespace) -> int:
     else:
         for k, v in out["parameters"].items():
             print(f"{k:<14} {v['median']:.4g}  [{v['q05']:.4g}, {v['q95']:.4g}]")
+    return 0
+
+
+def _fit_stack(args: argparse.Namespace, runs, start: float) -> int:
+    from bayeslaw.fit.stack import fit_stack
+    from bayeslaw.laws import get, names
+
+    laws = [s.strip() for s in (args.laws or ",".join(names())).split(",") if s.strip()]
+    for name in laws:
+        get(name)  # unknown names fail before any fitting
+    kw = ({"bootstrap": args.bootstrap} if args.method == "lbfgs" else
+          {"chains": args.chains, "warmup": args.warmup, "samples": args.samples,
+           "target_accept": args.target_accept})
+    post = fit_stack(runs, laws, method=args.method, domains=args.domain, seed=args.seed,
+                     priors=args.priors, calibrate=args.calibrate is not False, **kw)
+    seconds = time.perf_counter() - start
+    post.save(args.out)
+    c = post.calibration
+    out = {"law": "stack", "weights": post.weight_of(), "n_runs": len(post.run_ids),
+           "domains": list(post.domains), "fit_seconds": seconds,
+           "calibration": None if c is None else {"tau": c.tau, "power": c.power,
+                                                  "gain": c.gain, "n_heldout": c.n_heldout},
+           "laws": {p.law.name: summary(p, seconds) for p in post.components}}
+    for name, s in out["laws"].items():
+        for w in s["warnings"]:
+            log(f"warning: {name}: {w}")
+    log(f"stacked {', '.join(laws)} on {out['n_runs']} runs in {seconds:.1f} s -> {args.out}")
+    if args.json:
+        emit_json(out)
+    else:
+        for name, w in out["weights"].items():
+            print(f"{name:<20} weight {w:.3f}")
+        if c is not None:
+            print(f"extrapolation widening: tau {c.tau:.4g}, power {c.power:g} "
+                  f"(from {c.n_heldout} backtest predictions)")
     return 0

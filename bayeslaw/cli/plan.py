@@ -32,8 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "allocation (model size N, pretraining tokens D, specialization tokens D' per domain) "
         "that minimizes the posterior expected mean domain loss, with 50%/90% intervals of "
         "each draw's optimum, the expected regret, and baselines at the same budget.")
-    p.add_argument("--posterior", required=True, metavar="P.nc", help="posterior file "
-                   "(bayeslaw fit --out)")
+    p.add_argument("--posterior", required=True, metavar="P.nc", action="append",
+                   help="posterior file (bayeslaw fit --out; a stacked one from --law stack); "
+                   "repeat with several laws' files to plan with their stacked mixture")
     p.add_argument("--budget", required=True, type=positive_float(), metavar="FLOPS")
     p.add_argument("--domains", type=whole(1), metavar="K", help="number of specialized domains "
                    "(default: the number of --domain, else 1)")
@@ -67,17 +68,50 @@ def cmd_plan(args: argparse.Namespace) -> int:
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
-    posterior = Posterior.load(args.posterior)
+    posterior = _read(Posterior, args.posterior)
     posterior.check_budget(args.budget)
     draws = checked_draws(posterior, args)
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
     doc = {**result.to_dict(), **diagnostics_field(posterior)}
+    _add_mixture(doc, posterior, result)
     if args.json:
         emit_json(doc)
     else:
         print(table(doc))
     return 0
+
+
+def _read(Posterior, paths: list[str]):
+    """One single-law file as a Posterior; a stacked file, or several single-law files
+    (stacked on the fly), as a StackedPosterior."""
+    import os
+
+    if len(paths) > 1 or os.path.isfile(paths[0]) and _is_stacked(paths[0]):
+        from bayeslaw.fit.stack import load_many
+
+        return load_many(paths)
+    return Posterior.load(paths[0])
+
+
+def _is_stacked(path: str) -> bool:
+    from bayeslaw.fit.stackfile import is_stacked
+
+    return is_stacked(path)
+
+
+def _add_mixture(doc: dict, posterior, result) -> None:
+    """The stacking weights and, with a calibration, the recommended decision's loss
+    interval widened for its distance beyond the runs."""
+    if hasattr(posterior, "weight_of"):
+        doc["stack"] = {"weights": posterior.weight_of()}
+    calibration = getattr(posterior, "calibration", None)
+    if calibration is not None:
+        from bayeslaw.fit.calibrate import widen_decision
+
+        doc["recommended"]["loss_interval_calibrated"] = widen_decision(
+            result.losses, result.recommended, calibration)
+        doc["calibration"] = {"tau": calibration.tau, "power": calibration.power}
 
 
 def _row(name: str, r: dict) -> str:
@@ -111,6 +145,13 @@ def table(doc: dict) -> str:
              f"{doc['n_draws']} posterior draws)", "",
              f"{'':<20} {'N':>10} {'D':>10} {'D_prime':>10} {'share':>6} {'loss':>8} 90% interval"]
     lines.append(_row("recommended", doc["recommended"]))
+    wide = doc["recommended"].get("loss_interval_calibrated")
+    if wide:
+        lines.append(f"{'':<20} loss 90% interval widened for extrapolation: "
+                     f"[{wide['q05']:.4f}, {wide['q95']:.4f}]")
+    if doc.get("stack"):
+        lines.append("stacked laws: " + ", ".join(
+            f"{n} {w:.2f}" for n, w in doc["stack"]["weights"].items()))
     for name, b in doc["baselines"].items():
         lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else
                      f"{name:<20} (not feasible under these constraints)")

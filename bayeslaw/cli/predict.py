@@ -61,9 +61,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from bayeslaw._jax import setup
 
     setup()
-    from bayeslaw.fit import Posterior, predict
+    from bayeslaw.fit import predict
+    from bayeslaw.fit.posterior import load
 
-    post = Posterior.load(args.posterior)
+    post = load(args.posterior)
     with gate(args):
         out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
                                 seed=args.seed, allow_unconverged=args.allow_unconverged)}

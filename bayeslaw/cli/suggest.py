@@ -71,9 +71,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def load_posterior(args: argparse.Namespace):
     """``(draws, noise, extra JSON)`` of the ``--posterior`` file, through the
     convergence gate (:mod:`bayeslaw.cli.gate`)."""
-    from bayeslaw.fit import Posterior
+    from bayeslaw.fit.posterior import load
 
-    post = Posterior.load(args.posterior)
+    post = load(args.posterior)  # a stacked file gives the mixture's draws
     return checked_draws(post, args), post.noise, diagnostics_field(post)
 
 

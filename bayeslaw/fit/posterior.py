@@ -114,6 +114,20 @@ class Posterior:
 
         return diagnose(self)
 
+    @property
+    def calibration(self):
+        """The extrapolation widening of the predictive (:mod:`.calibrate`), or None."""
+        from bayeslaw.fit.calibrate import Calibration
+
+        text = self.attrs.get("calibration")
+        return Calibration.from_json(text) if text else None
+
+    def with_calibration(self, calibration) -> Posterior:
+        """A copy whose predictive is widened by ``calibration`` (kept in the attrs)."""
+        idata = self.idata.copy()
+        idata.posterior.attrs["calibration"] = calibration.to_json()
+        return Posterior(idata)
+
     def save(self, path: str | os.PathLike) -> None:
         """Write the posterior as a netCDF file (h5netcdf)."""
         self.idata.to_netcdf(str(path), engine="h5netcdf")
@@ -138,6 +152,11 @@ class Posterior:
         """Read a file written by :meth:`save`; anything else is a BayeslawError."""
         if not os.path.isfile(path):
             raise BayeslawError(f"no posterior file at {path}; fit one with `bayeslaw fit`")
+        from bayeslaw.fit.stackfile import is_stacked
+
+        if is_stacked(path):
+            raise BayeslawError(f"{path} is a stacked posterior of several laws; read it with "
+                                "bayeslaw.fit.posterior.load")
         try:
             idata = az.from_netcdf(str(path), engine="h5netcdf")
         except Exception as e:  # h5py/xarray raise many types for foreign files
@@ -162,6 +181,18 @@ def _check_draws(idata: az.InferenceData, path) -> None:
         if values.size == 0 or not np.isfinite(values).all():
             raise BayeslawError(f"posterior file {path}: the draws of {name} are empty or "
                                 "not all finite")
+
+
+def load(path: str | os.PathLike):
+    """A :class:`Posterior` or, for a stacked file (:mod:`.stackfile`), a
+    :class:`~bayeslaw.fit.stack.StackedPosterior`: what plan, predict and suggest read."""
+    from bayeslaw.fit.stackfile import is_stacked
+
+    if os.path.isfile(path) and is_stacked(path):
+        from bayeslaw.fit.stackfile import load as load_stacked
+
+        return load_stacked(path)
+    return Posterior.load(path)
 
 
 def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarray,

@@ -3,6 +3,10 @@
 For each posterior draw s: the mean curve ``L_s = L(N, D, D'; theta_s)`` and an observed
 loss ``exp(y_s)``, ``y_s ~ StudentT(nu_s, log L_s, sigma_s)`` (the fit's likelihood).
 Quantiles over draws give the predictive bands with and without observation noise.
+
+A posterior with a ``calibration`` (:mod:`bayeslaw.fit.calibrate`) widens the observed
+loss beyond its runs: sigma_s^2 becomes sigma_s^2 + tau^2 d(N, D, D')^p. A stacked
+posterior (:mod:`bayeslaw.fit.stack`) gives the mixture predictive: each draw is one law's.
 """
 
 from __future__ import annotations
@@ -33,8 +37,12 @@ def _check_point(N, D, D_prime) -> None:
         raise BayeslawError("predict needs N > 0, D >= 0, D' >= 0 and D + D' > 0")
 
 
-def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0):
-    """Draws of the mean curve and of observed losses: two arrays (S, *shape)."""
+def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0,
+           widen: bool = True):
+    """Draws of the mean curve and of observed losses: two arrays (S, *shape).
+
+    ``widen=False`` ignores the posterior's extrapolation calibration, if it has one.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -49,6 +57,9 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     theta = {k: jnp.asarray(v)[(slice(None), *extra)] for k, v in theta.items()}
     log_mu = posterior.law.log_loss(theta, N, D, D_prime)
     sigma, nu = (jnp.asarray(posterior.noise[k])[(slice(None), *extra)] for k in ("sigma", "nu"))
+    calibration = getattr(posterior, "calibration", None) if widen else None
+    if calibration is not None:
+        sigma = jnp.sqrt(sigma**2 + jnp.asarray(calibration.extra_var(N, D, D_prime))[None])
     y = sample_obs(jax.random.PRNGKey(seed), log_mu, sigma, nu)
     # A Student-t draw with a small nu can lie beyond exp's float64 range (|log L| > 709):
     # such a draw is an astronomically large (or small) loss, kept finite and positive
@@ -58,7 +69,7 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
 
 
 def predict(posterior, N, D, D_prime=0, domain: str | None = None, *, seed: int = 0,
-            allow_unconverged: bool = False) -> dict:
+            allow_unconverged: bool = False, widen: bool = True) -> dict:
     """Quantiles of the posterior predictive loss and of the mean curve at (N, D, D').
 
     Returns ``{"loss": {"q05", "q25", "q50", "q75", "q95"}, "mean_curve": {"q05", "q50",
@@ -68,7 +79,7 @@ def predict(posterior, N, D, D_prime=0, domain: str | None = None, *, seed: int 
     """
     if hasattr(posterior, "checked_draws"):
         posterior.checked_draws(allow_unconverged)
-    curve, loss = sample(posterior, N, D, D_prime, domain, seed=seed)
+    curve, loss = sample(posterior, N, D, D_prime, domain, seed=seed, widen=widen)
 
     def quantiles(x, qs):
         out = {k: np.percentile(x, q, axis=0) for k, q in qs.items()}

@@ -1,0 +1,306 @@
+"""Extrapolation-calibrated predictive intervals, learned by backtesting.
+
+A law fitted to small runs is used far beyond them; its posterior predictive knows the
+parameters' uncertainty and the runs' noise, but not what the law's form gets wrong
+there. We widen the predictive of log loss by an extra variance that grows with the
+distance beyond the data,
+
+    y ~ StudentT(nu, log L(x; theta), sqrt(sigma^2 + tau^2 d(x)^p)),
+
+    d(x) = max_c max(0, z_c(x) - max_i z_c(x_i), min_i z_c(x_i) - z_c(x)),
+
+with z = (log C, log N, log D, log D') (C = 6 N (D + D'); D, D' floored at one token)
+and x_i the fitted runs: d is how many e-folds the point lies outside the box of the
+data in its most extrapolated coordinate, 0 inside it.
+
+tau and p are learned from the runs themselves by rolling-origin backtesting (Tashman
+2000): sort the runs by compute; for each origin f (50%, 65%, 80% of them) fit the same
+laws to the smaller fraction f, predict every larger run, and maximize the summed log
+predictive density of the held-out runs over tau >= 0 for each p in a small grid
+(profile likelihood); tau = 0 is kept unless it lowers that density.
+
+Assumptions (docs/fit.md): the extra error of a law is a zero-mean noise on log loss
+whose variance grows as a power of the distance; the same power holds beyond the
+largest distance seen in the backtests (the final fit extrapolates further than its
+folds did); each fold's posterior stands for the final one (by default NUTS with short
+chains, :data:`FOLD_NUTS`; ``method="lbfgs"``, the point fit, is cheaper but has no
+parameter uncertainty, so its tau also absorbs that and the widening errs wide); and a
+stacked posterior's folds reuse its full-data stacking weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
+from bayeslaw.errors import BayeslawError
+
+ORIGINS = (0.5, 0.65, 0.8)  # fractions of the runs (by compute) each fold is fitted to
+POWERS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the grid of p profiled over
+TARGET = 0.9  # criterion "coverage": the central interval whose backtest coverage is matched
+FOLD_NUTS = {"chains": 2, "warmup": 200, "samples": 200}  # per fold, with method="nuts"
+
+
+def coordinates(N, D, D_prime) -> np.ndarray:
+    """z = (log C, log N, log D, log D') of points, shape (..., 4); D and D' floored at 1."""
+    N, D, Dp = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (N, D, D_prime)))
+    C = FLOPS_PER_PARAM_TOKEN * N * (D + Dp)
+    return np.stack([np.log(C), np.log(N), np.log(np.maximum(D, 1.0)),
+                     np.log(np.maximum(Dp, 1.0))], axis=-1)
+
+
+@dataclass(frozen=True)
+class Box:
+    """The range of the fitted runs in each coordinate of :func:`coordinates`."""
+
+    lo: tuple[float, ...]
+    hi: tuple[float, ...]
+
+    @classmethod
+    def of(cls, N, D, D_prime) -> Box:
+        z = coordinates(N, D, D_prime).reshape(-1, 4)
+        return cls(tuple(z.min(0).tolist()), tuple(z.max(0).tolist()))
+
+    def distance(self, N, D, D_prime) -> np.ndarray:
+        """d(x): e-folds beyond the box in the most extrapolated coordinate (0 inside)."""
+        z = coordinates(N, D, D_prime)
+        out = np.maximum(z - np.array(self.hi), np.array(self.lo) - z)
+        return np.maximum(out, 0.0).max(axis=-1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The learned widening: extra variance ``tau^2 d^power`` on log loss beyond ``box``.
+
+    ``gain`` is the held-out log predictive density per backtest point it bought over
+    tau = 0; ``n_heldout`` and ``folds`` the backtest's size; ``method`` its fold fit.
+    """
+
+    tau: float
+    power: float
+    box: Box
+    n_heldout: int = 0
+    folds: int = 0
+    gain: float = 0.0
+    method: str = "nuts"
+    criterion: str = "likelihood"
+
+    def extra_var(self, N, D, D_prime) -> np.ndarray:
+        return self.tau**2 * self.box.distance(N, D, D_prime) ** self.power
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Calibration:
+        d = json.loads(text)
+        box = d.pop("box")
+        return cls(box=Box(tuple(box["lo"]), tuple(box["hi"])), **d)
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One backtest fold: held-out log losses ``y`` (n,), their distances ``d`` (n,) beyond
+    the fold's runs, the fold posterior's log mean curve ``mu`` (S, n) and noise (S,)."""
+
+    y: np.ndarray
+    d: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+    nu: np.ndarray
+
+
+def log_mean(post, runs: Sequence) -> np.ndarray:
+    """(S, n) log L of each draw at each run (its own domain's parameters)."""
+    from bayeslaw._jax import setup
+
+    setup()
+    cols = [post.domains.index(r.domain) for r in runs]
+    law, draws = post.law, post.draws
+    theta = {p: (np.asarray(v)[:, cols] if p in law.domain_params else np.asarray(v)[:, None])
+             for p, v in draws.params.items()}
+    N, D, Dp = (np.array([getattr(r, a) for r in runs], dtype=float)[None]
+                for a in ("params", "pretrain_tokens", "specialize_tokens"))
+    return np.asarray(law.log_loss(theta, N, D, Dp))
+
+
+def fold(post, train: Sequence, test: Sequence) -> Fold:
+    """The held-out predictive of ``test`` by ``post`` fitted to ``train``."""
+    test = [r for r in test if r.domain in post.domains]
+    box = Box.of(*(np.array([getattr(r, a) for r in train], dtype=float)
+                   for a in ("params", "pretrain_tokens", "specialize_tokens")))
+    d = box.distance(*(np.array([getattr(r, a) for r in test], dtype=float)
+                       for a in ("params", "pretrain_tokens", "specialize_tokens")))
+    y = np.log(np.array([r.loss for r in test], dtype=float))
+    return Fold(y, d, log_mean(post, test), np.asarray(post.noise["sigma"], dtype=float),
+                np.asarray(post.noise["nu"], dtype=float))
+
+
+def log_density(folds: Sequence[Fold], tau: float, power: float) -> float:
+    """Summed log predictive density of every held-out point, widened by (tau, power)."""
+    from scipy.special import logsumexp
+    from scipy.stats import t as student_t
+
+    total = 0.0
+    for f in folds:
+        scale = np.sqrt(f.sigma[:, None] ** 2 + tau**2 * f.d[None] ** power)
+        lp = student_t.logpdf(f.y[None], f.nu[:, None], f.mu, scale)
+        total += float((logsumexp(lp, axis=0) - np.log(lp.shape[0])).sum())
+    return total
+
+
+def coverage(folds: Sequence[Fold], tau: float, power: float, level: float = TARGET) -> float:
+    """Share of held-out points inside their central ``level`` predictive interval."""
+    from scipy.stats import t as student_t
+
+    inside, n = 0, 0
+    for f in folds:
+        scale = np.sqrt(f.sigma[:, None] ** 2 + tau**2 * f.d[None] ** power)
+        cdf = student_t.cdf((f.y[None] - f.mu) / scale, f.nu[:, None]).mean(0)
+        inside += int(np.sum(np.abs(cdf - 0.5) <= level / 2))
+        n += len(f.y)
+    return inside / n
+
+
+def match_coverage(folds: Sequence[Fold], power: float, level: float = TARGET) -> float:
+    """The smallest tau >= 0 whose backtest coverage of the central ``level`` interval
+    reaches ``level`` (bisection in log tau; coverage grows with tau)."""
+    if coverage(folds, 0.0, power, level) >= level:
+        return 0.0
+    lo, hi = -12.0, 2.0
+    if coverage(folds, float(np.exp(hi)), power, level) < level:
+        return float(np.exp(hi))
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if coverage(folds, float(np.exp(mid)), power, level) >= level \
+            else (mid, hi)
+    return float(np.exp(hi))
+
+
+def learn(folds: Sequence[Fold], powers: Sequence[float] = POWERS) -> tuple[float, float, float]:
+    """(tau, power, gain per point): the maximum of :func:`log_density` over tau >= 0 for
+    each power (bounded scalar search in log tau), against tau = 0."""
+    from scipy.optimize import minimize_scalar
+
+    n = sum(len(f.y) for f in folds)
+    if n == 0:
+        raise BayeslawError("the backtest has no held-out runs to learn the widening from")
+    base = log_density(folds, 0.0, 1.0)
+    best = (0.0, 1.0, base)
+    for p in powers:
+        r = minimize_scalar(lambda lt, p=p: -log_density(folds, float(np.exp(lt)), p),
+                            bounds=(-12.0, 2.0), method="bounded", options={"xatol": 1e-3})
+        if -r.fun > best[2]:
+            best = (float(np.exp(r.x)), float(p), float(-r.fun))
+    return best[0], best[1], (best[2] - base) / n
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """One rolling-origin fold: the ``train`` runs, the larger ``test`` runs and each law's
+    posterior fitted to ``train`` (by name)."""
+
+    train: list
+    test: list
+    posteriors: dict
+
+
+def _laws(post) -> tuple[str, ...]:
+    return tuple(getattr(post, "names", (post.law.name,)))
+
+
+def fold_fits(runs: Sequence, laws: Sequence[str], *, origins: Sequence[float] = ORIGINS,
+              method: str = "nuts", fit_kw: dict | None = None) -> list[FoldFit]:
+    """Each law refitted to the smallest fraction f of the runs by compute, for each f in
+    ``origins`` (a fold that cannot be fitted, too few runs or no spread, is skipped)."""
+    from bayeslaw.fit.stack import _fitter
+
+    one = _fitter(method, {**(FOLD_NUTS if method == "nuts" else {}), **(fit_kw or {})})
+    ordered = sorted(runs, key=lambda r: r.flops)
+    out = []
+    for f in origins:
+        n = int(round(f * len(ordered)))
+        if n < 2 or n >= len(ordered):
+            continue
+        try:
+            posts = {law: one(ordered[:n], law) for law in laws}
+        except BayeslawError:
+            continue
+        out.append(FoldFit(ordered[:n], ordered[n:], posts))
+    if not out:
+        raise BayeslawError(f"no backtest fold could be fitted from {len(runs)} runs; the "
+                            "widening needs runs at several compute scales")
+    return out
+
+
+def folds_for(fits: Sequence[FoldFit], post) -> list[Fold]:
+    """The held-out predictive folds of ``post``'s kind: its law's fold posterior, or for a
+    StackedPosterior the fold laws stacked with its weights."""
+    from bayeslaw.fit.stack import StackedPosterior, stack
+
+    out = []
+    for ff in fits:
+        if isinstance(post, StackedPosterior):
+            fp = stack([ff.posteriors[n] for n in post.names], weights=post.weights,
+                       n_draws=post.n_draws)
+        else:
+            fp = ff.posteriors[post.law.name]
+        out.append(fold(fp, ff.train, ff.test))
+    return out
+
+
+def from_folds(folds: Sequence[Fold], runs: Sequence, method: str = "nuts",
+               criterion: str = "likelihood") -> Calibration:
+    """The calibration learned on ``folds``, its box the range of ``runs`` (the final fit's).
+
+    ``criterion``: ``"likelihood"`` (default), tau and p maximizing the held-out log
+    predictive density (:func:`learn`); ``"coverage"``, p from that profile and tau the
+    smallest whose held-out 90% intervals cover 90% of the backtest points
+    (:func:`match_coverage`). Coverage matching widened less and covered less of the real
+    held-out runs on both data sets of bench/bench_stacking.py (results_stacking.txt):
+    most backtest points lie just beyond their fold, so it is reached with little width.
+    """
+    if criterion not in ("coverage", "likelihood"):
+        raise BayeslawError(f"unknown calibration criterion {criterion!r} (coverage or "
+                            "likelihood)")
+    tau, power, _ = learn(folds)
+    if criterion == "coverage":
+        tau = match_coverage(folds, power)
+    n = sum(len(f.y) for f in folds)
+    gain = (log_density(folds, tau, power) - log_density(folds, 0.0, power)) / n
+    box = Box.of(*(np.array([getattr(r, a) for r in runs], dtype=float)
+                   for a in ("params", "pretrain_tokens", "specialize_tokens")))
+    return Calibration(tau, power, box, n, len(folds), gain, method, criterion)
+
+
+def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
+              method: str = "nuts", fit_kw: dict | None = None,
+              criterion: str = "likelihood") -> Calibration:
+    """Learn the widening of ``post``'s predictive from its own ``runs`` (see module doc).
+
+    ``runs`` are filtered to those ``post`` was fitted to; ``post`` is a Posterior or a
+    StackedPosterior (its folds are stacked with its weights).
+    """
+    ids = set(post.run_ids)
+    runs = [r for r in runs if r.run_id in ids and r.status == "completed"]
+    fits = fold_fits(runs, _laws(post), origins=origins, method=method, fit_kw=fit_kw)
+    return from_folds(folds_for(fits, post), runs, method, criterion)
+
+
+def widen_decision(losses: np.ndarray, decision, calibration: Calibration, *,
+                   seed: int = 0) -> dict[str, float]:
+    """Quantiles of a plan's mean domain loss (``losses`` (S,) over draws) widened by
+    ``calibration`` at the decision's distance beyond the runs (its largest over the
+    domains' D'_i): L_s exp(tau d^(p/2) z_s), z_s ~ N(0, 1), one z for all the domains
+    (a law's error in form is shared by the domains it describes the same way)."""
+    from bayeslaw.plan.decision import quantiles
+
+    d = max(float(calibration.box.distance(decision.params, decision.pretrain_tokens, dp))
+            for dp in np.atleast_1d(decision.specialize_tokens))
+    z = np.random.default_rng(seed).standard_normal(len(losses))
+    sd = calibration.tau * d ** (calibration.power / 2)
+    return {k: float(v) for k, v in quantiles(np.asarray(losses) * np.exp(sd * z)).items()}
