@@ -112,12 +112,17 @@ def table(doc: dict) -> str:
     for name, b in doc["baselines"].items():
         lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else
                      f"{name:<20} (not feasible under these constraints)")
+    tpp = doc["recommended"]["tokens_per_param"]
+    lines.append(f"Tokens per parameter (D + k D') / N: {tpp:.3g}"
+                 + ("; the law sees only D + D', so all tokens go to pretraining"
+                    if doc.get("blind_to_split") else ""))
     per = doc["recommended"].get("specialize_tokens_per_domain")
     if per:
         lines += ["", "D' per domain: " + ", ".join(f"{d}={v:.3g}" for d, v in per.items())]
     lines += ["", "Per-draw optima (q05 / q50 / q95):"]
     for key, label in (("params", "N"), ("pretrain_tokens", "D"), ("specialize_tokens", "D'"),
-                       ("pretrain_share", "share"), ("loss", "loss")):
+                       ("tokens_per_param", "T/N"), ("pretrain_share", "share"),
+                       ("loss", "loss")):
         q = doc["intervals"][key]
         lines.append(f"  {label:<6} {q['q05']:.4g} / {q['q50']:.4g} / {q['q95']:.4g}")
     return "\n".join(lines + ["", advice(doc)])
