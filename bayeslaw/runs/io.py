@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,7 +202,15 @@ BATCH = 5000  # rows per executemany: memory stays flat however long the file
 
 def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
                 allow_duplicates: bool = False) -> Imported:
-    """Stream ``path`` into ``store`` in batches, inside one transaction.
+    """Stream the file ``path`` into ``store`` (see :func:`import_records`)."""
+    return import_records(store, _validated(path), skip_invalid=skip_invalid,
+                          allow_duplicates=allow_duplicates)
+
+
+def import_records(store, records: Iterable[tuple[int, Run | Rejected]], *,
+                   skip_invalid: bool = False, allow_duplicates: bool = False) -> Imported:
+    """Stream ``(line, Run or Rejected)`` records into ``store`` in batches, inside one
+    transaction.
 
     A record of a measurement the store held before the import (same N, D, D',
     domain, seed, loss and source; see :meth:`RunStore.same_measurement`; records
@@ -239,7 +247,7 @@ def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
     store.begin()
     last = store.last_rowid()  # records from this file are not duplicates of each other
     try:
-        for line, item in _validated(path):
+        for line, item in records:
             if isinstance(item, Rejected):
                 rejected.append(item)
             elif rejected and not skip_invalid:
