@@ -71,11 +71,27 @@ def cmd_plan(args: argparse.Namespace) -> int:
     result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
                   quantile=args.quantile)
     doc = result.to_dict()
+    doc["extrapolation"] = _extrapolation(posterior, doc)
     if args.json:
         emit_json(doc)
     else:
         print(table(doc))
     return 0
+
+
+def _extrapolation(posterior, doc: dict) -> dict:
+    """How far the recommended plan leaves the fitted runs; each warning also on stderr."""
+    from bayeslaw.cli.common import log
+    from bayeslaw.extrapolation import Measured, assess
+
+    r = doc["recommended"]
+    per = r.get("specialize_tokens_per_domain")  # the domain specialized longest
+    Dp = max(per.values()) if per else r["specialize_tokens"]
+    e = assess(Measured.of_posterior(posterior), budget=doc["budget"], params=r["params"],
+               pretrain_tokens=r["pretrain_tokens"], specialize_tokens=Dp)
+    for w in e.warnings:
+        log(f"warning: {w}")
+    return e.to_dict()
 
 
 def _row(name: str, r: dict) -> str:
@@ -119,6 +135,10 @@ def table(doc: dict) -> str:
     per = doc["recommended"].get("specialize_tokens_per_domain")
     if per:
         lines += ["", "D' per domain: " + ", ".join(f"{d}={v:.3g}" for d, v in per.items())]
+    ext = doc.get("extrapolation")
+    if ext:
+        lines.append(f"Extrapolation: {ext['compute_factor']:.3g}x the largest run's compute"
+                     + (f"; {len(ext['warnings'])} warning(s) on stderr" if ext["warn"] else ""))
     lines += ["", "Per-draw optima (q05 / q50 / q95):"]
     for key, label in (("params", "N"), ("pretrain_tokens", "D"), ("specialize_tokens", "D'"),
                        ("tokens_per_param", "T/N"), ("pretrain_share", "share"),

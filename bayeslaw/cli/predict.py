@@ -59,11 +59,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from bayeslaw._jax import setup
 
     setup()
+    from bayeslaw.cli.common import log
+    from bayeslaw.extrapolation import Measured, assess
     from bayeslaw.fit import Posterior, predict
 
     post = Posterior.load(args.posterior)
-    out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
-                            seed=args.seed)} for pt in points]
+    measured = Measured.of_posterior(post)
+    out = []
+    for pt in points:
+        e = assess(measured, params=pt["N"], pretrain_tokens=pt["D"],
+                   specialize_tokens=pt["D_prime"])
+        for w in e.warnings:
+            log(f"warning: N={pt['N']:.3g} D={pt['D']:.3g} D'={pt['D_prime']:.3g}: {w}")
+        out.append({**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
+                                    seed=args.seed), "extrapolation": e.to_dict()})
     if args.json:
         emit_json(out[0] if not args.points else {"points": out})
         return 0
