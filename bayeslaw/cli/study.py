@@ -32,6 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from trainer.study import STEPS, load
 
     study = load(args.file)
+    command = _command(args)
     args.store = args.store or str(study.store)
     _check_tables(study)
     out = _check_outputs(study, args)
@@ -56,12 +57,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "fit" in study.tables:
         from bayeslaw.pipeline import run_analysis
 
-        summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log)
+        summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log,
+                                           provenance={"command": command})
         log(f"study {study.name}: report at {summary['analysis']['report']}")
     summary["wall_s"] = time.perf_counter() - t0
     if args.json:
         emit_json(summary)
     return 0
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reruns this study (the report's provenance shows it)."""
+    import shlex
+
+    flags = [args.file] + (["--store", args.store] if args.store else [])
+    if getattr(args, "allow_unconverged", False):
+        flags.append("--allow-unconverged")
+    return "bayeslaw study run " + shlex.join(flags)
 
 
 def _import(study, store_path: str) -> int:
