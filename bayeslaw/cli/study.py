@@ -107,10 +107,21 @@ _TABLE_CHECKS = {
 }
 
 
+# Every key the analysis tables take: a typo is an error, not a silently ignored setting.
+_TABLE_KEYS = {"plan": {"budget", "budget_factor", "domains"}, "suggest": {"n"},
+               "report": {"out"}}
+
+
 def _check_tables(study) -> None:
     from bayeslaw import checks
     from bayeslaw.errors import BayeslawError
+    from bayeslaw.pipeline import FIT_KEYS
 
+    for table, known in {**_TABLE_KEYS, "fit": FIT_KEYS}.items():
+        unknown = sorted(set(study.tables.get(table, {})) - known)
+        if unknown:
+            raise BayeslawError(f"study {study.path}: unknown [{table}] key(s) "
+                                f"{', '.join(unknown)}; known: {', '.join(sorted(known))}")
     for table, keys in _TABLE_CHECKS.items():
         for key, check in keys.items():
             value = study.tables.get(table, {}).get(key)
