@@ -27,7 +27,7 @@ and likewise for D and D'. Thresholds (docs/planner.md says why):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +126,16 @@ def assess(measured: Measured, *, params: float, pretrain_tokens: float,
         elif (where == "above" and f > SIZE_WARN) or (where == "below" and f > BELOW_WARN):
             warnings.append(f"{sym} = {value:.3g} is {f:.3g}x {where} the runs ({span})")
     return Extrapolation(float(cf), ranges, warnings)
+
+
+def assess_plan(measured: Measured, plan: Mapping) -> Extrapolation:
+    """:func:`assess` of a plan's JSON document (``Plan.to_dict()``): its budget and
+    recommended N, D and D' (the longest-specialized domain's when they differ)."""
+    r = plan["recommended"]
+    per = r.get("specialize_tokens_per_domain")
+    return assess(measured, budget=plan["budget"], params=r["params"],
+                  pretrain_tokens=r["pretrain_tokens"],
+                  specialize_tokens=max(per.values()) if per else r["specialize_tokens"])
 
 
 def summary(e: Extrapolation) -> str:

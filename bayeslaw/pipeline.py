@@ -83,6 +83,8 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
         checkpoints=checkpoints, provenance={**_made(), **posterior_provenance(post),
                                              **(provenance or {})},
         seed=int(settings.get("seed", 0)), progress=lambda s: say(f"  report: {s}"))
+    for w in (inputs.plan or {}).get("extrapolation", {}).get("warnings", []):
+        say(f"warning: {w}")
     (out_dir / "plan.json").write_text(json.dumps(_plain(inputs.plan), indent=2))
     (out_dir / "suggestions.json").write_text(json.dumps(_plain(inputs.suggestions), indent=2))
     report_path = out_dir / tables.get("report", {}).get("out", "report.html")

@@ -82,13 +82,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def _extrapolation(posterior, doc: dict) -> dict:
     """How far the recommended plan leaves the fitted runs; each warning also on stderr."""
     from bayeslaw.cli.common import log
-    from bayeslaw.extrapolation import Measured, assess
+    from bayeslaw.extrapolation import Measured, assess_plan
 
-    r = doc["recommended"]
-    per = r.get("specialize_tokens_per_domain")  # the domain specialized longest
-    Dp = max(per.values()) if per else r["specialize_tokens"]
-    e = assess(Measured.of_posterior(posterior), budget=doc["budget"], params=r["params"],
-               pretrain_tokens=r["pretrain_tokens"], specialize_tokens=Dp)
+    e = assess_plan(Measured.of_posterior(posterior), doc)
     for w in e.warnings:
         log(f"warning: {w}")
     return e.to_dict()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bayeslaw.extrapolation import Measured, assess
+from bayeslaw.extrapolation import Measured, assess_plan
 from bayeslaw.report.model import ReportInputs, Section, Table
 
 ROWS = (("params", "N (parameters)"), ("pretrain_tokens", "D (pretraining tokens)"),
@@ -70,7 +70,7 @@ def summary(inp: ReportInputs, title: str) -> Section:
             "posterior draw's own optimum.")
         sec.tables.append(Table(["quantity", "recommended", "q05", "q95"], answer_rows(p),
                                 "the recommended allocation and its 90% intervals"))
-        extrapolation, warnings = _extrapolation(inp, rec)
+        extrapolation, warnings = _extrapolation(inp, p)
         sec.warnings += warnings
     status, problems = diagnostics_status(inp.diagnostics)
     sec.tables.append(Table(["check", "status"], [
@@ -80,14 +80,11 @@ def summary(inp: ReportInputs, title: str) -> Section:
     return sec
 
 
-def _extrapolation(inp: ReportInputs, rec: Mapping) -> tuple[str, list[str]]:
+def _extrapolation(inp: ReportInputs, p: Mapping) -> tuple[str, list[str]]:
     """The extrapolation status line and its warnings (:mod:`bayeslaw.extrapolation`)."""
     if not inp.runs:
         return "unknown (no runs)", []
-    per = rec.get("specialize_tokens_per_domain")
-    e = assess(Measured.of_runs(inp.runs), budget=inp.budget, params=rec["params"],
-               pretrain_tokens=rec["pretrain_tokens"],
-               specialize_tokens=max(per.values()) if per else rec["specialize_tokens"])
+    e = assess_plan(Measured.of_runs(inp.runs), {"budget": inp.budget, **p})
     line = f"{e.compute_factor:.3g}x the largest run's compute; " + (
         "past a threshold (see the warnings)" if e.warn
         else "within the thresholds of docs/planner.md")
