@@ -119,7 +119,7 @@ def table(doc: dict) -> str:
     lines = [f"Budget {doc['budget']:.3g} FLOPs, k={k} domain(s): {', '.join(names)} "
              f"({'heterogeneous' if doc['heterogeneous'] else 'homogeneous'}; "
              f"{doc['n_draws']} posterior draws)", "",
-             f"{'':<20} {'N':>10} {'D':>10} {'D_prime':>10} {'share':>6} {'loss':>8} 90% interval"]
+             f"{'':<20} {'N':>10} {'D':>10}         D' {'share':>6} {'loss':>8} 90% interval"]
     lines.append(_row("recommended", doc["recommended"]))
     for name, b in doc["baselines"].items():
         lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else

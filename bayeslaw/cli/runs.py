@@ -122,7 +122,7 @@ def _remove_new_store(path) -> None:
 
 
 def _table(runs) -> str:
-    head = f"{'run_id':<19} {'domain':<12} {'N':>12} {'D':>14} {'D_prime':>14} {'loss':>8}"
+    head = f"{'run_id':<19} {'domain':<12} {'N':>12} {'D':>14}             D' {'loss':>8}"
     rows = [head]
     for r in runs:
         loss = "failed" if r.loss is None else f"{r.loss:.4f}"

@@ -119,7 +119,7 @@ def _store_runs(args: argparse.Namespace) -> tuple[list, list]:
 
 def _table(result: dict) -> str:
     # the score is a regret drop per FLOP (~1e-15 nats): shown per PFLOP
-    head = (f"{'#':>2} {'N':>12} {'D':>14} {'D_prime':>14} {'domain':<12} {'parent':<14} "
+    head = (f"{'#':>2} {'N':>12} {'D':>14}             D' {'domain':<12} {'parent':<14} "
             f"{'FLOPs':>9} {'regret drop/PFLOP':>17}")
     rows = [head]
     for i, s in enumerate(result["specs"], 1):
