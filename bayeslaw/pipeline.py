@@ -49,8 +49,10 @@ def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: floa
 
 def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
                  say: Callable[[str], None] = print,
+                 provenance: Mapping[str, Any] | None = None,
                  allow_unconverged: bool = False) -> dict[str, Any]:
-    """Run the analysis steps of a study on the runs in ``store_path``.
+    """Run the analysis steps of a study on the runs in ``store_path``; ``provenance``
+    (e.g. the command) joins the posterior's in the report.
 
     Writes ``posterior.nc``, ``comparison.json``, ``plan.json``, ``suggestions.json``
     and the report into ``out_dir``; returns a summary with their paths. A posterior
@@ -85,9 +87,12 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     say(f"planning for {budget:.3g} FLOPs ({budget / largest:.0f}x the largest run), k = {k}")
     inputs = report_inputs(post, runs, budget=budget, k=k, comparison=(
         table_from_compare(rows) if rows else None), n_suggest=int(suggest_table.get("n", 4)),
-        checkpoints=checkpoints, provenance=posterior_provenance(post),
+        checkpoints=checkpoints, provenance={**_made(), **posterior_provenance(post),
+                                             **(provenance or {})},
         seed=int(settings.get("seed", 0)), progress=lambda s: say(f"  report: {s}"),
         allow_unconverged=allow_unconverged)
+    for w in (inputs.plan or {}).get("extrapolation", {}).get("warnings", []):
+        say(f"warning: {w}")
     (out_dir / "plan.json").write_text(json.dumps(_plain(inputs.plan), indent=2))
     (out_dir / "suggestions.json").write_text(json.dumps(_plain(inputs.suggestions), indent=2))
     report_path = out_dir / tables.get("report", {}).get("out", "report.html")
@@ -98,6 +103,15 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
             "posterior": str(out_dir / "posterior.nc"), "report": str(report_path),
             "plan": inputs.plan, "suggestions": inputs.suggestions, "notes": inputs.notes,
             **({"diagnostics": inputs.convergence} if inputs.convergence else {})}
+
+
+def _made() -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from bayeslaw import __version__
+
+    return {"bayeslaw_version": __version__,
+            "date": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def _plain(obj: Any) -> Any:

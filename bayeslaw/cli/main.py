@@ -23,8 +23,38 @@ COMMANDS = (
 )
 
 
+def _shows(default) -> bool:
+    """A default worth printing: not None, not an off switch, not an empty list."""
+    return not (default is None or default is False or default is argparse.SUPPRESS
+                or default == [])
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help that states each option's default, unless its help already does."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help = action.help or ""
+        if not action.option_strings or not _shows(action.default) or "default" in help:
+            return help
+        return f"{help} (default: %(default)s)".lstrip()
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of every (sub)command: defaults shown, also for options without help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        if not action.help and action.option_strings and _shows(action.default):
+            action.help = "default: %(default)s"
+        return action
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="bayeslaw",
         description="Bayesian scaling laws for splitting compute between general "
         "pretraining and per-domain specialization.",

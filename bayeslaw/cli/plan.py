@@ -75,6 +75,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
                   quantile=args.quantile)
     doc = {**result.to_dict(), **diagnostics_field(posterior)}
     _add_mixture(doc, posterior, result)
+    doc["extrapolation"] = _extrapolation(posterior, doc)
     if args.json:
         emit_json(doc)
     else:
@@ -114,6 +115,17 @@ def _add_mixture(doc: dict, posterior, result) -> None:
         doc["calibration"] = {"tau": calibration.tau, "power": calibration.power}
 
 
+def _extrapolation(posterior, doc: dict) -> dict:
+    """How far the recommended plan leaves the fitted runs; each warning also on stderr."""
+    from bayeslaw.cli.common import log
+    from bayeslaw.extrapolation import Measured, assess_plan
+
+    e = assess_plan(Measured.of_posterior(posterior), doc)
+    for w in e.warnings:
+        log(f"warning: {w}")
+    return e.to_dict()
+
+
 def _row(name: str, r: dict) -> str:
     lo, hi = r["loss_interval"]["q05"], r["loss_interval"]["q95"]
     return (f"{name:<20} {r['params']:>10.3g} {r['pretrain_tokens']:>10.3g} "
@@ -143,7 +155,7 @@ def table(doc: dict) -> str:
     lines = [f"Budget {doc['budget']:.3g} FLOPs, k={k} domain(s): {', '.join(names)} "
              f"({'heterogeneous' if doc['heterogeneous'] else 'homogeneous'}; "
              f"{doc['n_draws']} posterior draws)", "",
-             f"{'':<20} {'N':>10} {'D':>10} {'D_prime':>10} {'share':>6} {'loss':>8} 90% interval"]
+             f"{'':<20} {'N':>10} {'D':>10}         D' {'share':>6} {'loss':>8} 90% interval"]
     lines.append(_row("recommended", doc["recommended"]))
     wide = doc["recommended"].get("loss_interval_calibrated")
     if wide:
@@ -155,12 +167,21 @@ def table(doc: dict) -> str:
     for name, b in doc["baselines"].items():
         lines.append(_row(name, b) + f"  gain {b['gain']:+.4f}" if b else
                      f"{name:<20} (not feasible under these constraints)")
+    tpp = doc["recommended"]["tokens_per_param"]
+    lines.append(f"Tokens per parameter (D + k D') / N: {tpp:.3g}"
+                 + ("; the law sees only D + D', so all tokens go to pretraining"
+                    if doc.get("blind_to_split") else ""))
     per = doc["recommended"].get("specialize_tokens_per_domain")
     if per:
         lines += ["", "D' per domain: " + ", ".join(f"{d}={v:.3g}" for d, v in per.items())]
+    ext = doc.get("extrapolation")
+    if ext:
+        lines.append(f"Extrapolation: {ext['compute_factor']:.3g}x the largest run's compute"
+                     + (f"; {len(ext['warnings'])} warning(s) on stderr" if ext["warn"] else ""))
     lines += ["", "Per-draw optima (q05 / q50 / q95):"]
     for key, label in (("params", "N"), ("pretrain_tokens", "D"), ("specialize_tokens", "D'"),
-                       ("pretrain_share", "share"), ("loss", "loss")):
+                       ("tokens_per_param", "T/N"), ("pretrain_share", "share"),
+                       ("loss", "loss")):
         q = doc["intervals"][key]
         lines.append(f"  {label:<6} {q['q05']:.4g} / {q['q50']:.4g} / {q['q95']:.4g}")
     return "\n".join(lines + ["", advice(doc)])

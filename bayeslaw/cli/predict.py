@@ -61,14 +61,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from bayeslaw._jax import setup
 
     setup()
+    from bayeslaw.cli.common import log
+    from bayeslaw.extrapolation import Measured, assess
     from bayeslaw.fit import predict
     from bayeslaw.fit.posterior import load
 
     post = load(args.posterior)
+    measured = Measured.of_posterior(post)
+    out = []
     with gate(args):
-        out = [{**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
-                                seed=args.seed, allow_unconverged=args.allow_unconverged)}
-               for pt in points]
+        for pt in points:
+            e = assess(measured, params=pt["N"], pretrain_tokens=pt["D"],
+                       specialize_tokens=pt["D_prime"])
+            for w in e.warnings:
+                log(f"warning: N={pt['N']:.3g} D={pt['D']:.3g} D'={pt['D_prime']:.3g}: {w}")
+            out.append({**pt, **predict(post, pt["N"], pt["D"], pt["D_prime"], pt["domain"],
+                                        seed=args.seed,
+                                        allow_unconverged=args.allow_unconverged),
+                        "extrapolation": e.to_dict()})
     if args.json:
         diag = diagnostics_field(post)
         emit_json({**out[0], **diag} if not args.points else {"points": out, **diag})

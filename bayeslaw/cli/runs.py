@@ -27,7 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "specialize_tokens, domain, loss; aliases N, D, D_prime/Dprime). Strict: one invalid "
         "row imports nothing and exits 2, unless --skip-invalid.",
     )
-    imp.add_argument("file")
+    imp.add_argument("file", nargs="?", help="the file (omit with --epoch)")
+    imp.add_argument("--epoch", action="store_true",
+                     help="import the bundled Hoffmann et al. 2022 runs as re-extracted by "
+                     "Epoch AI (240 plain pretraining runs, D' = 0, domain chinchilla)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the valid rows and list the rejected ones")
     imp.add_argument("--allow-duplicates", action="store_true",
@@ -64,16 +67,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bayeslaw.runs.io import import_runs
+    from bayeslaw.errors import BayeslawError
+    from bayeslaw.runs.io import import_records, import_runs
     from bayeslaw.runs.store import resolve_path
 
+    if (args.file is None) == (not args.epoch):
+        raise BayeslawError("give a run file or --epoch (the bundled Chinchilla runs), "
+                            "one of them")
+    if args.epoch:
+        from bayeslaw.data import epoch_chinchilla
+
+        args.file = "bundled Epoch Chinchilla data"
     path = resolve_path(args.store)
     created = not path.exists()
     ok = False
     try:
         with open_store(args) as store:
-            out = import_runs(store, args.file, skip_invalid=args.skip_invalid,
-                              allow_duplicates=args.allow_duplicates)
+            kw = {"skip_invalid": args.skip_invalid, "allow_duplicates": args.allow_duplicates}
+            out = (import_records(store, enumerate(epoch_chinchilla(), start=1), **kw)
+                   if args.epoch else import_runs(store, args.file, **kw))
         ok = not (out.rejected and not args.skip_invalid)
     finally:
         if created and not ok:
@@ -110,7 +122,7 @@ def _remove_new_store(path) -> None:
 
 
 def _table(runs) -> str:
-    head = f"{'run_id':<19} {'domain':<12} {'N':>12} {'D':>14} {'D_prime':>14} {'loss':>8}"
+    head = f"{'run_id':<19} {'domain':<12} {'N':>12} {'D':>14}             D' {'loss':>8}"
     rows = [head]
     for r in runs:
         loss = "failed" if r.loss is None else f"{r.loss:.4f}"

@@ -34,6 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from trainer.study import STEPS, load
 
     study = load(args.file)
+    command = _command(args)
     args.store = args.store or str(study.store)
     _check_tables(study)
     out = _check_outputs(study, args)
@@ -60,12 +61,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         with gate(args):
             summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log,
+                                               provenance={"command": command},
                                                allow_unconverged=args.allow_unconverged)
         log(f"study {study.name}: report at {summary['analysis']['report']}")
     summary["wall_s"] = time.perf_counter() - t0
     if args.json:
         emit_json(summary)
     return 0
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reruns this study (the report's provenance shows it)."""
+    import shlex
+
+    flags = [args.file] + (["--store", args.store] if args.store else [])
+    if getattr(args, "allow_unconverged", False):
+        flags.append("--allow-unconverged")
+    return "bayeslaw study run " + shlex.join(flags)
 
 
 def _import(study, store_path: str) -> int:
@@ -99,10 +111,21 @@ _TABLE_CHECKS = {
 }
 
 
+# Every key the analysis tables take: a typo is an error, not a silently ignored setting.
+_TABLE_KEYS = {"plan": {"budget", "budget_factor", "domains"}, "suggest": {"n"},
+               "report": {"out"}}
+
+
 def _check_tables(study) -> None:
     from bayeslaw import checks
     from bayeslaw.errors import BayeslawError
+    from bayeslaw.pipeline import FIT_KEYS
 
+    for table, known in {**_TABLE_KEYS, "fit": FIT_KEYS}.items():
+        unknown = sorted(set(study.tables.get(table, {})) - known)
+        if unknown:
+            raise BayeslawError(f"study {study.path}: unknown [{table}] key(s) "
+                                f"{', '.join(unknown)}; known: {', '.join(sorted(known))}")
     for table, keys in _TABLE_CHECKS.items():
         for key, check in keys.items():
             value = study.tables.get(table, {}).get(key)

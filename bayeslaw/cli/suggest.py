@@ -121,13 +121,14 @@ def _store_runs(args: argparse.Namespace) -> tuple[list, list]:
 
 
 def _table(result: dict) -> str:
-    head = (f"{'#':>2} {'N':>12} {'D':>14} {'D_prime':>14} {'domain':<12} {'parent':<14} "
-            f"{'cost_flops':>11} {'score':>10}")
+    # the score is a regret drop per FLOP (~1e-15 nats): shown per PFLOP
+    head = (f"{'#':>2} {'N':>12} {'D':>14}             D' {'domain':<12} {'parent':<14} "
+            f"{'FLOPs':>9} {'regret drop/PFLOP':>17}")
     rows = [head]
     for i, s in enumerate(result["specs"], 1):
         rows.append(f"{i:>2} {s['params']:>12,} {s['pretrain_tokens']:>14,} "
                     f"{s['specialize_tokens']:>14,} {s['domain']:<12} {s['parent'] or '-':<14} "
-                    f"{s['cost_flops']:>11.3g} {s['score']:>10.3g}")
+                    f"{s['cost_flops']:>9.3g} {s['score'] * 1e15:>17.3g}")
     return "\n".join(rows)
 
 

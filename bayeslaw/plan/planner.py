@@ -8,10 +8,11 @@ Bayes decision and its regret (:mod:`bayeslaw.plan.decision`) and the baselines
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from bayeslaw import _jax
 from bayeslaw.draws import Draws
 from bayeslaw.plan.baselines import baselines
 from bayeslaw.plan.constraints import Constraints
@@ -22,7 +23,9 @@ from bayeslaw.plan.search import PerDrawOptimum, per_draw_layout, per_draw_resul
 @dataclass(frozen=True)
 class Plan:
     """A plan (see :func:`plan`). ``losses`` (S,) is the recommended decision's mean domain
-    loss under every draw, ``regret`` (S,) its gap to each draw's own optimum."""
+    loss under every draw, ``regret`` (S,) its gap to each draw's own optimum.
+    ``blind_to_split``: the law saw only D + D', so every token went to pretraining
+    (:func:`blind_to_split`)."""
 
     budget: float
     domains: tuple[str, ...]
@@ -34,6 +37,7 @@ class Plan:
     baselines: dict
     quantile: float | None
     constraints: Constraints
+    blind_to_split: bool = False
 
     @property
     def expected_regret(self) -> float:
@@ -49,6 +53,10 @@ class Plan:
         o, k = self.per_draw, len(self.domains)
         Dp = o.specialize_tokens if o.specialize_tokens.ndim == 1 else o.specialize_tokens.mean(1)
         rec = decision_summary(self.recommended, self.losses)
+        r = self.recommended
+        rec["tokens_per_param"] = (r.pretrain_tokens + r.specialize_total) / r.params
+        total = o.pretrain_tokens + (k * o.specialize_tokens if o.specialize_tokens.ndim == 1
+                                     else o.specialize_tokens.sum(1))
         out = {
             "budget": self.budget, "domains": list(self.domains), "k": k,
             "heterogeneous": self.heterogeneous, "quantile": self.quantile,
@@ -56,11 +64,13 @@ class Plan:
             "intervals": {"params": quantiles(o.params),
                           "pretrain_tokens": quantiles(o.pretrain_tokens),
                           "specialize_tokens": quantiles(Dp),
+                          "tokens_per_param": quantiles(total / o.params),
                           "pretrain_share": quantiles(o.pretrain_share), "loss": quantiles(o.loss)},
             "expected_regret": self.expected_regret, "relative_regret": self.relative_regret,
             "regret_interval": quantiles(self.regret),
             "baselines": {name: self._baseline(b) for name, b in self.baselines.items()},
             "constraints": {f: v for f, v in vars(self.constraints).items() if v is not None},
+            "blind_to_split": self.blind_to_split,
         }
         if self.heterogeneous:
             rec["specialize_tokens_per_domain"] = dict(
@@ -103,7 +113,10 @@ def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None =
     """
     del seed
     constraints = constraints or Constraints()
-    ds, theta, sp = prepare(draws, k, domains, constraints, budget)
+    _jax.setup()
+    blind = blind_to_split(draws)
+    untied = _untie(constraints) if blind else constraints
+    ds, theta, sp = prepare(draws, k, domains, untied, budget)
     kd = len(ds.columns)
     per_draw = per_draw_result(
         solve(draws.law, per_draw_layout(theta), ds.k, kd, sp), ds)
@@ -112,4 +125,30 @@ def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None =
                   rec.specialize_tokens[None])[:, 0]
     regret = np.maximum(L - per_draw.loss, 0.0)  # < 0 only within search precision
     return Plan(float(budget), ds.names, not ds.homogeneous, rec, L, per_draw, regret,
-                baselines(draws, ds, budget, constraints), quantile, constraints)
+                baselines(draws, ds, budget, constraints), quantile, constraints,
+                blind)
+
+
+def blind_to_split(draws: Draws) -> bool:
+    """Whether the law depends on the tokens only through D + D' (Chinchilla's pooled
+    law): checked on a few draws at a few points, L(N, a, b) = L(N, a + b, 0) = L(N, 0, a + b)
+    to 1e-9 relative."""
+    n = min(draws.n_draws, 8)
+    theta = {p: np.asarray(v, float)[:n, None] for p, v in draws.params.items()}
+    theta = {p: v if v.ndim == 3 else v[..., None] for p, v in theta.items()}  # (n, 1, kd)
+    N = np.array([1e6, 1e8, 1e10])[:, None]
+    a, b = 20.0 * N, 3.0 * N
+    split = np.asarray(draws.law.loss(theta, N, a, b))
+    pooled = [np.asarray(draws.law.loss(theta, N, a + b, 0.0 * a)),
+              np.asarray(draws.law.loss(theta, N, 0.0 * a, a + b))]
+    return all(np.allclose(split, p, rtol=1e-9, atol=0.0) for p in pooled)
+
+
+def _untie(c: Constraints) -> Constraints:
+    """For a law blind to the split, D and D' are interchangeable tokens, but each D'
+    is paid k times: all tokens go to pretraining (D' = 0), rather than an arbitrary
+    point of a tie (which the search resolved to D = 0 when k = 1). A user's own
+    pretraining, share or pretraining cap still rules."""
+    free = c.pretrain_tokens is None and c.pretrain_share is None and \
+        c.max_pretrain_tokens is None
+    return replace(c, max_specialize_tokens=0) if free else c

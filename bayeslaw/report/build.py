@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from bayeslaw.report import sections_fit as sf
 from bayeslaw.report import sections_plan as sp
+from bayeslaw.report import sections_summary as ss
 from bayeslaw.report.model import SECTIONS, Report, ReportInputs, Section
 
 BUILDERS: dict[str, Callable[[ReportInputs, str], Section]] = {
+    "summary": ss.summary,
     "provenance": sf.provenance,
     "runs": sf.runs,
     "curves": sf.curves,

@@ -163,6 +163,10 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
         check_plan(plan, budget, k, domains, posterior.draws.n_draws)
     else:
         plan = _attempt(notes, "plan", "planner", lambda: plan_dict(draws, budget, k, domains))
+    if plan is not None and "extrapolation" not in plan:  # as `bayeslaw plan --json` has it
+        from bayeslaw.extrapolation import Measured, assess_plan
+
+        plan["extrapolation"] = assess_plan(Measured.of_runs(used), plan).to_dict()
     say("frontier")
     front = _attempt(notes, "frontier", "planner", lambda: frontier_dict(
         draws, frontier_budgets(used, budget), k, domains))

@@ -21,6 +21,7 @@ from bayeslaw.draws import Draws
 # Every report has these sections, in this order (a section without its input says
 # what to pass to fill it).
 SECTIONS: tuple[tuple[str, str], ...] = (
+    ("summary", "The answer"),
     ("provenance", "How this report was made"),
     ("runs", "The runs used"),
     ("curves", "Fitted curves against the data"),

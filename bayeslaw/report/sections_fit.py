@@ -13,6 +13,7 @@ from bayeslaw.report import figures_fit as ff
 from bayeslaw.report import figures_posterior as fp
 from bayeslaw.report.model import FigureItem, ReportInputs, Section, Table
 from bayeslaw.report.predictive import coverage
+from bayeslaw.report.style import fmt_num
 
 MAX_RUN_ROWS = 400
 PROVENANCE_KEYS = (
@@ -43,9 +44,11 @@ def provenance(inp: ReportInputs, title: str) -> Section:
 
 def _text(v) -> str:
     if isinstance(v, dict):
-        return ", ".join(f"{k} {w}" for k, w in v.items())
+        return ", ".join(f"{k} {_text(w)}" for k, w in v.items())
     if isinstance(v, list | tuple):
-        return " ".join(str(x) for x in v)
+        return " ".join(_text(x) for x in v)
+    if isinstance(v, float):  # fit_seconds 12.3, not 12.345678901234567
+        return fmt_num(v)
     return str(v)
 
 

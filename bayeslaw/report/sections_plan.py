@@ -160,8 +160,19 @@ def _regret_text(p: Mapping) -> str:
     return text
 
 
-SUGGESTION_COLUMNS = ("params", "pretrain_tokens", "specialize_tokens", "domain", "parent",
-                      "cost_flops", "score")
+# (key of the suggester's spec, column header): the report's symbols, not the code's names
+SUGGESTION_COLUMNS = (("params", "N"), ("pretrain_tokens", "D"), ("specialize_tokens", "D'"),
+                      ("domain", "domain"), ("parent", "parent"), ("cost_flops", "cost (FLOPs)"))
+PFLOP = 1e15
+
+
+def suggestion_row(rank: int, r: Mapping) -> list:
+    """The row of one suggested run; its score (regret drop per FLOP, ~1e-15 nats)
+    shown as the expected regret drop and that drop per PFLOP."""
+    score, cost = r.get("score"), r.get("cost_flops")
+    value = None if score is None or cost is None else score * cost
+    per_pflop = None if score is None else score * PFLOP
+    return [rank, *(r.get(key) for key, _ in SUGGESTION_COLUMNS), value, per_pflop]
 
 
 def suggestions(inp: ReportInputs, title: str) -> Section:
@@ -171,9 +182,9 @@ def suggestions(inp: ReportInputs, title: str) -> Section:
         sec.text.append(inp.notes.get("suggestions", "No suggestions were requested "
                                       "(pass --suggest N)."))
         return sec
-    cols = ["rank", *SUGGESTION_COLUMNS]
-    sec.tables.append(Table(cols, [[i + 1, *(r.get(c) for c in SUGGESTION_COLUMNS)]
-                                   for i, r in enumerate(s)]))
+    cols = ["rank", *(h for _, h in SUGGESTION_COLUMNS), "regret drop (nats/token)",
+            "regret drop per PFLOP"]
+    sec.tables.append(Table(cols, [suggestion_row(i + 1, r) for i, r in enumerate(s)]))
     sec.text.append(
         "The runs expected to reduce the uncertainty of this decision the most per FLOP, "
         "best first. A run with a parent branches from that pretrained checkpoint and "

@@ -4,6 +4,12 @@
 every rejected one (its line number and reasons), so that the caller decides
 whether one bad row spoils the batch. :func:`write_runs` writes the same columns
 back, so that ``export`` then ``import`` round-trips exactly.
+
+Plain pretraining data (Chinchilla-style N, D, loss) has no ``specialize_tokens`` and
+no ``domain``: a file (CSV header) or record (JSON Lines) lacking both imports as
+D' = 0 on the domain :data:`DEFAULT_DOMAIN`. Lacking only one of them is an error:
+a D' without its domain, or a domain without saying how long it was specialized,
+is a file this reader cannot interpret safely.
 """
 
 from __future__ import annotations
@@ -11,13 +17,16 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bayeslaw.errors import BayeslawError, InvalidRunError
 from bayeslaw.runs.record import FIELDS, REQUIRED, Run, normalize_keys, validate
+
+DEFAULT_DOMAIN = "default"  # the domain of plain pretraining data (as Draws.point's)
+PLAIN_DEFAULTS = {"specialize_tokens": 0, "domain": DEFAULT_DOMAIN}
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,9 @@ def _format(path: Path) -> str:
 
 
 def _header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
-    """The canonical column names of a header; refuse one missing a required column,
-    or naming one twice (``N`` and ``params`` both)."""
+    """The canonical column names of a header; refuse one missing a required column
+    (but for plain pretraining data, see the module docstring), or naming one twice
+    (``N`` and ``params`` both)."""
     seen: dict[str, str] = {}
     for raw in fieldnames or []:
         name = normalize_keys({raw: None}).popitem()[0] if raw is not None else ""
@@ -47,12 +57,15 @@ def _header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
             raise BayeslawError(f"{path}:1: columns {seen[name]!r} and {raw!r} both give "
                                 f"{name}; keep one")
         seen[name] = raw
-    missing = [c for c in REQUIRED if c not in seen]
+    missing = [c for c in REQUIRED if c not in seen and c not in PLAIN_DEFAULTS]
+    if (PLAIN_DEFAULTS.keys() & seen) and not PLAIN_DEFAULTS.keys() <= seen.keys():
+        missing += [c for c in PLAIN_DEFAULTS if c not in seen]
     if missing:
         raise BayeslawError(
             f"{path}: header lacks column(s) {', '.join(missing)} "
-            f"(expected {', '.join(REQUIRED)}; aliases N, D, D_prime are accepted)"
-        )
+            f"(expected {', '.join(REQUIRED)}; aliases N, D, D_prime are accepted; a file "
+            f"with neither specialize_tokens nor domain is plain pretraining: D' = 0 on "
+            f"domain {DEFAULT_DOMAIN!r})")
     return list(seen)
 
 
@@ -62,7 +75,10 @@ def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         reader = csv.DictReader(f, strict=True)  # strict: an unterminated quote is an error
         try:
             reader.fieldnames = _header(path, reader.fieldnames)  # renamed once, not per row
+            plain = "domain" not in reader.fieldnames
             for row in reader:
+                if plain and None not in row:
+                    row.update(PLAIN_DEFAULTS)
                 if None in row:
                     yield reader.line_num, "more fields than the header has"
                 elif all(v in (None, "") for v in row.values()):
@@ -83,7 +99,13 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             except ValueError as e:
                 yield line_no, f"not valid JSON ({e.msg})"
                 continue
-            yield line_no, obj if isinstance(obj, dict) else "not a JSON object"
+            if not isinstance(obj, dict):
+                yield line_no, "not a JSON object"
+                continue
+            obj = normalize_keys(obj)
+            if not PLAIN_DEFAULTS.keys() & obj.keys():  # plain pretraining (module docstring)
+                obj.update(PLAIN_DEFAULTS)
+            yield line_no, obj
 
 
 @dataclass(frozen=True)
@@ -103,8 +125,7 @@ def _validated(path: str | os.PathLike) -> Iterator[tuple[int, Run | Rejected]]:
     path = Path(path)
     if not path.is_file():
         raise BayeslawError(f"{path}: no such file")
-    csv_file = _format(path) == "csv"
-    records = _csv_records(path) if csv_file else _jsonl_records(path)
+    records = _csv_records(path) if _format(path) == "csv" else _jsonl_records(path)
     seen: dict[str, int] = {}
     try:
         for line, record in records:
@@ -112,7 +133,7 @@ def _validated(path: str | os.PathLike) -> Iterator[tuple[int, Run | Rejected]]:
                 yield line, Rejected(line, record)
                 continue
             try:
-                run = validate(record, normalized=csv_file)
+                run = validate(record, normalized=True)
             except InvalidRunError as e:
                 yield line, Rejected(line, str(e))
                 continue
@@ -181,7 +202,15 @@ BATCH = 5000  # rows per executemany: memory stays flat however long the file
 
 def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
                 allow_duplicates: bool = False) -> Imported:
-    """Stream ``path`` into ``store`` in batches, inside one transaction.
+    """Stream the file ``path`` into ``store`` (see :func:`import_records`)."""
+    return import_records(store, _validated(path), skip_invalid=skip_invalid,
+                          allow_duplicates=allow_duplicates)
+
+
+def import_records(store, records: Iterable[tuple[int, Run | Rejected]], *,
+                   skip_invalid: bool = False, allow_duplicates: bool = False) -> Imported:
+    """Stream ``(line, Run or Rejected)`` records into ``store`` in batches, inside one
+    transaction.
 
     A record of a measurement the store held before the import (same N, D, D',
     domain, seed, loss and source; see :meth:`RunStore.same_measurement`; records
@@ -218,7 +247,7 @@ def import_runs(store, path: str | os.PathLike, *, skip_invalid: bool = False,
     store.begin()
     last = store.last_rowid()  # records from this file are not duplicates of each other
     try:
-        for line, item in _validated(path):
+        for line, item in records:
             if isinstance(item, Rejected):
                 rejected.append(item)
             elif rejected and not skip_invalid:

@@ -331,3 +331,12 @@ def test_study_outputs_are_announced_and_checked(d, capsys):
     assert run("study", "run", str(study)) == 2
     err = capsys.readouterr().err
     assert f"analysis outputs in {outside.resolve()}" in err and "plan.json" in err
+
+
+@pytest.mark.parametrize("table, key", [("plan", "budjet"), ("suggest", "count"),
+                                        ("report", "output"), ("fit", "chain")])
+def test_study_tables_refuse_unknown_keys(d, capsys, table, key):
+    study = d / "study.toml"
+    study.write_text('[study]\nname = "x"\nstore = "runs.db"\n'
+                     f"[train]\nparams = [1e4]\npretrain_tokens = [1e4]\n[{table}]\n{key} = 1\n")
+    refused(d, capsys, ["study", "run", str(study)], f"unknown [{table}] key(s) {key}")

@@ -28,6 +28,10 @@ def posterior(monkeypatch):
              "point.nc": Draws.point("domain_gap", DOMAIN_GAP)}
 
     class Posterior:
+        # the runs it was "fitted" to: the largest is 6 * 1e8 * (1e10 + 1e9) = 6.6e18 FLOPs
+        idata = types.SimpleNamespace(constant_data={
+            "N": [1e7, 1e8], "D": [1e9, 1e10], "D_prime": [0.0, 1e9]})
+
         def __init__(self, draws):
             self.draws = draws
 
@@ -97,3 +101,16 @@ def test_plan_from_a_real_lbfgs_posterior_file(tmp_path, capsys):
                - 1) < 1e-9
     assert main(["plan", "--posterior", str(path), "--budget", "1e6", "--domains", "4"]) == 2
     assert "below the smallest run" in capsys.readouterr().err
+
+
+def test_a_budget_far_beyond_the_runs_warns_on_stderr_and_in_json(posterior, capsys):
+    assert main(["plan", "--posterior", "one.nc", "--budget", "6.6e24", "--json"]) == 0
+    captured = capsys.readouterr()
+    ext = json.loads(captured.out)["extrapolation"]
+    assert ext["compute_factor"] == pytest.approx(1e6) and ext["warn"]
+    assert ext["params"]["where"] == "above" and ext["params"]["factor"] > 31.6
+    assert "warning: compute 6.6e+24 FLOPs is 1e+06x the largest run" in captured.err
+    assert main(["plan", "--posterior", "one.nc", "--budget", "6.6e19", "--json"]) == 0
+    captured = capsys.readouterr()
+    ext = json.loads(captured.out)["extrapolation"]
+    assert ext["compute_factor"] == pytest.approx(10) and "compute" not in captured.err

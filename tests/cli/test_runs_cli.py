@@ -74,3 +74,14 @@ def test_two_processes_import_concurrently(tmp_path):
     records = json.loads(bayeslaw("runs", "list", "--store", db, "--json").stdout)
     assert len(records) == 6000 and len({r["run_id"] for r in records}) == 6000
     assert sorted(r["params"] for r in records) == [10**5 + i for i in range(6000)]
+
+
+def test_bundled_epoch_runs_import_once(tmp_path):
+    db = str(tmp_path / "s.db")
+    first = bayeslaw("runs", "import", "--epoch", "--store", db, "--json")
+    again = bayeslaw("runs", "import", "--epoch", "--store", db, "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["imported"] == 240
+    assert json.loads(again.stdout)["skipped_duplicates"] == 240
+    both = bayeslaw("runs", "import", "x.csv", "--epoch", "--store", db)
+    assert both.returncode == 2 and "one of them" in both.stderr

@@ -115,3 +115,22 @@ def test_decision_losses_per_copy_specialization_is_the_mean_over_copies():
     np.testing.assert_allclose(both, (one + four) / 2, rtol=1e-12)
     with pytest.raises(BayeslawError, match="decisions must be arrays"):
         decision_losses(draws, (N, D, np.ones((1, 3))), 2)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_law_blind_to_the_split_pretrains_and_never_recommends_d_zero(k):
+    """Chinchilla sees only D + D': at k = 1 the split is a tie (the search used to land
+    on D = 0), at k > 1 each D' is paid k times. Either way: all tokens to D, and
+    T/N matches the law's closed-form optimum N* = G (C/6)^(beta/(alpha+beta))."""
+    draws = Draws.point("chinchilla", CHINCHILLA)
+    C = 1e23
+    p = plan(draws, C, k)
+    doc = p.to_dict()
+    assert doc["blind_to_split"] and doc["recommended"]["specialize_tokens"] == 0
+    assert doc["recommended"]["pretrain_share"] == 1.0
+    a, b = CHINCHILLA["alpha"], CHINCHILLA["beta"]
+    G = (a * CHINCHILLA["A"] / (b * CHINCHILLA["B"])) ** (1 / (a + b))
+    N = G * (C / 6) ** (b / (a + b))
+    assert doc["recommended"]["params"] == pytest.approx(N, rel=1e-3)
+    assert doc["recommended"]["tokens_per_param"] == pytest.approx(C / 6 / N ** 2, rel=2e-3)
+    assert not plan(cloud(DOMAIN_GAP, 4), C, 1).blind_to_split

@@ -31,7 +31,7 @@ def full_inputs(draws, runs):
         comparison={"columns": ["law", "elpd_loo"], "rows": [["domain_gap", 51.2],
                                                            ["chinchilla", 12.0]]},
         plan={"budget": 10 * C, "domains": 2, "recommended": rec,
-              "intervals": {"loss": _q(2.0)}, "expected_regret": 0.004,
+              "intervals": {"loss": _q(2.0), "params": _q(1.1e6)}, "expected_regret": 0.004,
               "baselines": {"no_specialization": {**rec, "specialize_tokens": 0,
                                                   "loss": _q(2.3)},
                             "from_scratch": {**rec, "pretrain_tokens": 0, "loss": 2.6,
@@ -76,6 +76,30 @@ def test_content_of_the_sections(report):
     ppc_text = report.section("ppc").text[0]
     assert re.search(r"50% intervals cover \d+% of the runs and the 90% intervals \d+%",
                      ppc_text)
+
+
+def test_the_report_opens_with_the_answer(report):
+    s = report.sections[0]
+    assert s.id == "summary"
+    rows = {r[0]: r[1:] for r in s.tables[0].rows}
+    assert rows["N (parameters)"] == pytest.approx([1.1e6, 0.99e6, 1.21e6])
+    assert rows["pretraining share D / (D + k D')"] == [0.83, None, None]
+    assert rows["expected loss (nats/token)"] == pytest.approx([2.0, 1.8, 2.2])
+    assert rows["expected regret (nats/token)"][0] == 0.004
+    checks = dict(s.tables[1].rows)
+    assert checks["made by"] == "bayeslaw report --out r.html"
+    assert checks["sampler diagnostics"].startswith("1 check(s) failed")
+    assert checks["extrapolation"] == ("10x the largest run's compute; within the "
+                                       "thresholds of docs/planner.md")
+    assert s.warnings == ["Diagnostics: 2 divergent transitions."]
+
+
+def test_suggestions_in_symbols_and_human_units(report):
+    t = report.section("suggestions").tables[0]
+    assert t.columns[1:4] == ["N", "D", "D'"]
+    row = dict(zip(t.columns, t.rows[0], strict=True))
+    assert row["regret drop (nats/token)"] == pytest.approx(0.02 * 1.6e12)
+    assert row["regret drop per PFLOP"] == pytest.approx(0.02 * 1e15)
 
 
 def test_missing_inputs_still_give_every_section(draws, runs):

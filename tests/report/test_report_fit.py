@@ -77,7 +77,7 @@ def test_cli_json_describes_the_report(fitted, tmp_path, capsys):
     assert code == 0 and doc["out"] == str(out)
     assert "held-out 90% coverage" in out.read_text()
     ids = [s["id"] for s in doc["sections"]]
-    assert ids[0] == "provenance" and ids[-1] == "suggestions" and len(ids) == 11
+    assert ids[:2] == ["summary", "provenance"] and ids[-1] == "suggestions" and len(ids) == 12
     assert all((out.parent / f).exists() for f in doc["files"])
     if not HAVE_PLAN:
         return

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from bayeslaw.errors import BayeslawError
-from bayeslaw.runs.io import import_file, read_runs, write_runs
+from bayeslaw.runs.io import DEFAULT_DOMAIN, import_file, read_runs, write_runs
 from bayeslaw.runs.record import Run
 from bayeslaw.runs.store import RunStore
 
@@ -134,3 +134,29 @@ def test_header_and_quoting(tmp_path, text, reason):
     else:
         with pytest.raises(BayeslawError, match=reason):
             read_runs(f)
+
+
+def test_plain_pretraining_data_imports_as_d_prime_zero_on_the_default_domain(tmp_path):
+    csv_file = tmp_path / "chinchilla.csv"
+    csv_file.write_text("params,pretrain_tokens,loss\n1000,20000,3.5\n2000,40000,3.1\n")
+    jsonl = tmp_path / "chinchilla.jsonl"
+    jsonl.write_text('{"N": 1000, "D": 20000, "loss": 3.5}\n')
+    for path in (csv_file, jsonl):
+        parsed = read_runs(path)
+        assert not parsed.rejected
+        assert {(r.specialize_tokens, r.domain) for r in parsed.runs} == {(0, DEFAULT_DOMAIN)}
+    assert read_runs(csv_file).runs[1].params == 2000
+
+
+@pytest.mark.parametrize("header, lacking", [("params,pretrain_tokens,domain,loss",
+                                              "specialize_tokens"),
+                                             ("params,pretrain_tokens,specialize_tokens,loss",
+                                              "domain")])
+def test_half_a_specialization_is_still_refused(tmp_path, header, lacking):
+    path = tmp_path / "runs.csv"
+    path.write_text(header + "\n1000,20000,a,3.5\n")
+    with pytest.raises(BayeslawError, match=f"lacks column\\(s\\) {lacking}"):
+        read_runs(path)
+    jsonl = tmp_path / "runs.jsonl"
+    jsonl.write_text(json.dumps({"N": 1000, "D": 20000, header.split(",")[2]: 1, "loss": 3}))
+    assert f"missing {lacking}" in read_runs(jsonl).rejected[0].reason

@@ -68,3 +68,13 @@ def test_loop_simulate_needs_a_truth(tmp_path, capsys):
     code = main(["loop", "--budget", "1e15", "--experiment-flops", "1e14", "--store",
                  str(tmp_path / "r.db")])
     assert code == 2 and "--truth" in capsys.readouterr().err
+
+
+def test_table_shows_the_score_per_pflop():
+    from bayeslaw.cli.suggest import _table
+
+    spec = {"params": 335_712, "pretrain_tokens": 2_000_000, "specialize_tokens": 800_000,
+            "domain": "code", "parent": None, "cost_flops": 1.6e12, "score": 2.5e-15}
+    head, row = _table({"specs": [spec]}).splitlines()
+    assert head.split()[-2:] == ["regret", "drop/PFLOP"]
+    assert row.split()[-2:] == ["1.6e+12", "2.5"]
