@@ -85,20 +85,26 @@ def with_new_domains(draws: Draws, n_new: int, key: int = 0) -> Draws:
 
 
 def select(draws: Draws, k: int, domains: Sequence[str] | None = None, new_domains: int = 0,
-           key: int = 0) -> tuple[Draws, tuple[str, ...] | None]:
+           key: int = 0) -> tuple[Draws, list[str] | None]:
     """The draws and domain names to plan for: ``m`` measured domains and ``k - m`` new ones.
 
-    The measured ones are ``domains`` if named, else all of the posterior's. With one
-    measured domain and no ``new_domains``, the plan serves k copies of it (returned
-    names None or that one name, as :func:`bayeslaw.plan.objective.resolve_domains`
-    expects). Otherwise the k - m domains beyond the measured ones are new
-    (:func:`with_new_domains`); ``new_domains``, if given, must equal k - m.
+    The measured ones are those of ``domains`` in the posterior (default: all of the
+    posterior's). With one measured domain and no new one asked for, the plan serves
+    k copies of it (names returned as given, as
+    :func:`bayeslaw.plan.objective.resolve_domains` expects). Otherwise the k - m
+    domains beyond the measured ones are new (:func:`with_new_domains`, names
+    ``new-1``...); ``new_domains``, if given, must equal k - m, and new names in
+    ``domains`` must be those. The same arguments give the same draws, so the plan, the
+    frontier and the report's figures of one request see the same new domains.
     """
     if int(k) != k or k < 1:
         raise BayeslawError(f"the number of domains k must be a positive integer, got {k}")
-    measured = tuple(domains) if domains else draws.domains
+    named = list(domains or ())
+    asked_new = [d for d in named if d not in draws.domains and d.startswith(NEW_PREFIX)]
+    measured = tuple(d for d in named if d not in asked_new) if named else draws.domains
+    new_domains = new_domains or len(asked_new)
     if len(measured) == 1 and not new_domains:
-        return draws, (list(domains) if domains else None)
+        return draws, (named or None)
     for d in measured:
         draws.domain_index(d)
     n_new = int(k) - len(measured)
@@ -111,4 +117,7 @@ def select(draws: Draws, k: int, domains: Sequence[str] | None = None, new_domai
             f"k={k} is fewer than the {len(measured)} measured domains to plan for "
             f"({', '.join(measured)})")
     drawn = with_new_domains(draws, n_new, key)
-    return drawn, list(measured + drawn.domains[len(draws.domains):])
+    names = drawn.domains[len(draws.domains):]
+    if asked_new and sorted(asked_new) != sorted(names):
+        raise BayeslawError(f"new domains are named {', '.join(names)}; got {', '.join(asked_new)}")
+    return drawn, list(measured + names)
