@@ -26,17 +26,20 @@ from bayeslaw.laws import get as get_law
 @dataclass(frozen=True)
 class Population:
     """The population of domains per draw: ``u_d = mu + sd z_d`` for each per-domain
-    latent (:mod:`bayeslaw.fit.model`); ``mu`` and ``sd`` map a symbol to shape (S,),
-    ``scales`` holds the fit's reference scales (``log_L0``, ``log_N0``, ``log_T0``,
-    ``log_P0``; :mod:`bayeslaw.fit.priors`)."""
+    latent (:mod:`bayeslaw.fit.model`); ``mu`` and ``sd`` map a symbol to shape (S,).
+    A latent is a symbol in absolute units through ``theta = exp(offset + u)``
+    (``link`` "log") or ``theta = sigmoid(u)`` (``link`` "logit"), ``offset`` being
+    the fit's reference scale of that symbol (:mod:`bayeslaw.fit.priors`)."""
 
     mu: Mapping[str, np.ndarray]
     sd: Mapping[str, np.ndarray]
-    scales: Mapping[str, float]
+    offset: Mapping[str, float]
+    link: Mapping[str, str]
 
     def subset(self, idx) -> Population:
         return Population({k: np.asarray(v)[idx] for k, v in self.mu.items()},
-                          {k: np.asarray(v)[idx] for k, v in self.sd.items()}, self.scales)
+                          {k: np.asarray(v)[idx] for k, v in self.sd.items()},
+                          self.offset, self.link)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ so a new domain, one the fit has not seen, has under each posterior draw s
 
 (the hierarchical posterior predictive of a new domain, Gelman et al., *Bayesian Data
 Analysis*, 3rd ed., sec. 5.5), turned into absolute units by the same transform as
-the fit's (:func:`bayeslaw.fit.model.absolute`). Shared symbols are those of the draw.
+the fit's (:func:`bayeslaw.fit.model.absolute`; the link and offset are the
+population's, :class:`bayeslaw.draws.Population`). Shared symbols are those of the draw.
 
 Assumption: the fit centres E and G on each domain's median observed loss L0_d and
 pools E / L0_d and G / L0_d, not L0_d itself; a new domain takes the pool's
@@ -66,21 +67,13 @@ def with_new_domains(draws: Draws, n_new: int, key: int = 0) -> Draws:
             f"the posterior has no population of domains to draw a new domain from (it was "
             f"fitted to {len(draws.domains)} domain(s): {', '.join(draws.domains)}; a "
             "population needs a Bayesian fit of at least 2 domains)")
-    from bayeslaw.fit.model import absolute, order
-
     law, S = draws.law, draws.n_draws
     z = np.random.default_rng(key).standard_normal((len(law.domain_params), S, int(n_new)))
-    scales = {k: np.asarray(v) for k, v in pop.scales.items()}
-    data = {**scales, "log_L0_dom": scales["log_L0"]}
-    shared = {p: np.asarray(v)[:, None] for p, v in draws.params.items()
-              if p not in law.domain_params}
     params = dict(draws.params)
-    for p in order(law):
-        if p in law.domain_params:
-            i = law.domain_params.index(p)
-            u = np.asarray(pop.mu[p])[:, None] + np.asarray(pop.sd[p])[:, None] * z[i]
-            new = np.asarray(absolute(p, u, shared, data, per_domain=True), dtype=float)
-            params[p] = np.concatenate([np.asarray(draws.params[p], float), new], axis=1)
+    for i, p in enumerate(law.domain_params):
+        u = pop.offset[p] + np.asarray(pop.mu[p])[:, None] + np.asarray(pop.sd[p])[:, None] * z[i]
+        new = 1.0 / (1.0 + np.exp(-u)) if pop.link[p] == "logit" else np.exp(u)
+        params[p] = np.concatenate([np.asarray(draws.params[p], float), new], axis=1)
     return Draws(law, draws.domains + new_names(draws, n_new), params, pop)
 
 

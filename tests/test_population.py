@@ -27,8 +27,9 @@ def _draws(S: int, seed: int = 0) -> Draws:
     params = {p: np.full(S, v) for p, v in shared.items()}
     params.update(E=np.full((S, 2), 1.2), G=np.full((S, 2), 0.3), S=np.full((S, 2), 3e5))
     params = {p: v * np.exp(0.01 * rng.standard_normal(v.shape)) for p, v in params.items()}
+    offset = {"E": SCALES["log_L0"], "G": SCALES["log_L0"], "S": SCALES["log_P0"]}
     pop = Population({p: np.full(S, m) for p, m in MU.items()},
-                     {p: np.full(S, s) for p, s in SD.items()}, SCALES)
+                     {p: np.full(S, s) for p, s in SD.items()}, offset, dict.fromkeys(MU, "log"))
     return Draws(law, ("a", "b"), params, pop)
 
 

@@ -71,7 +71,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     posterior = Posterior.load(args.posterior)
     posterior.check_budget(args.budget)
     draws = posterior.draws
-    k = args.domains or len(args.domain or posterior.domains) + args.new_domains
+    k = args.domains or len(args.domain or draws.domains) + args.new_domains
     with domain_remedy():
         result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
                       constraints=constraints, quantile=args.quantile)

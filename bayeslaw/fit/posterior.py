@@ -92,9 +92,32 @@ class Posterior:
                 any(m not in self.idata.posterior or s not in self.idata.posterior
                     for m, s in names):
             return None
+        offset, link = _links(self.law, json.loads(self.attrs["scales"]))
+        if offset is None:
+            return None
         return Population({p: self._flat(f"u_{p}_mu") for p in self.law.domain_params},
                           {p: self._flat(f"u_{p}_sd") for p in self.law.domain_params},
-                          json.loads(self.attrs["scales"]))
+                          offset, link)
+
+
+def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
+    """Each per-domain symbol's offset and link from latent to absolute units, as
+    :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
+    (the pool's: a new domain's own L0 is unknown)."""
+    from bayeslaw.fit.priors import KINDS
+
+    offset, link = {}, {}
+    for p in law.domain_params:
+        kind = KINDS[p][0]
+        if kind in ("floor", "gap", "scale", "positive"):
+            offset[p] = {"floor": scales["log_L0"], "gap": scales["log_L0"],
+                         "scale": scales["log_P0"], "positive": 0.0}[kind]
+            link[p] = "log"
+        elif kind == "fraction":
+            offset[p], link[p] = 0.0, "logit"
+        else:  # a coefficient's offset depends on its exponent: no law pools one
+            return None, {}
+    return offset, link
 
     @cached_property
     def noise(self) -> dict[str, np.ndarray]:
