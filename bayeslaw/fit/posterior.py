@@ -99,26 +99,6 @@ class Posterior:
                           {p: self._flat(f"u_{p}_sd") for p in self.law.domain_params},
                           offset, link)
 
-
-def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
-    """Each per-domain symbol's offset and link from latent to absolute units, as
-    :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
-    (the pool's: a new domain's own L0 is unknown)."""
-    from bayeslaw.fit.priors import KINDS
-
-    offset, link = {}, {}
-    for p in law.domain_params:
-        kind = KINDS[p][0]
-        if kind in ("floor", "gap", "scale", "positive"):
-            offset[p] = {"floor": scales["log_L0"], "gap": scales["log_L0"],
-                         "scale": scales["log_P0"], "positive": 0.0}[kind]
-            link[p] = "log"
-        elif kind == "fraction":
-            offset[p], link[p] = 0.0, "logit"
-        else:  # a coefficient's offset depends on its exponent: no law pools one
-            return None, {}
-    return offset, link
-
     @cached_property
     def noise(self) -> dict[str, np.ndarray]:
         """``sigma`` (scale on log loss) and ``nu`` (Student-t dof), each (S,)."""
@@ -203,3 +183,23 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
     idata.posterior.attrs["scales"] = json.dumps(
         {k: float(v) for k, v in fdata.scales.items() if np.ndim(v) == 0})
     return Posterior(idata)
+
+
+def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
+    """Each per-domain symbol's offset and link from latent to absolute units, as
+    :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
+    (the pool's: a new domain's own L0 is unknown)."""
+    from bayeslaw.fit.priors import KINDS
+
+    offset, link = {}, {}
+    for p in law.domain_params:
+        kind = KINDS[p][0]
+        if kind in ("floor", "gap", "scale", "positive"):
+            offset[p] = {"floor": scales["log_L0"], "gap": scales["log_L0"],
+                         "scale": scales["log_P0"], "positive": 0.0}[kind]
+            link[p] = "log"
+        elif kind == "fraction":
+            offset[p], link[p] = 0.0, "logit"
+        else:  # a coefficient's offset depends on its exponent: no law pools one
+            return None, {}
+    return offset, link
