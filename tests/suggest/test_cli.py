@@ -68,3 +68,18 @@ def test_loop_simulate_needs_a_truth(tmp_path, capsys):
     code = main(["loop", "--budget", "1e15", "--experiment-flops", "1e14", "--store",
                  str(tmp_path / "r.db")])
     assert code == 2 and "--truth" in capsys.readouterr().err
+
+
+def test_suggest_for_two_measured_and_two_new_domains(monkeypatch, tmp_path, capsys):
+    from tests.test_population import _draws
+
+    draws = _draws(60)  # domains a and b, with a fitted population
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda path: (draws, noise(60)))
+    RunStore(tmp_path / "r.db").close()
+    code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--new-domains",
+                 "2", "--n", "2", "--worlds", "16", "--store", str(tmp_path / "r.db"),
+                 "--json", *MENU_ARGS])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["domains"] == 4 and result["expected_regret"] > 0
+    assert result["specs"] and {s["domain"] for s in result["specs"]} <= {"a", "b"}
