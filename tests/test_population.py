@@ -80,7 +80,7 @@ def test_select_fills_k_with_new_domains():
 
 
 def test_plan_for_four_domains_from_two_measured():
-    d = _draws(40)
+    d = _draws(20)
     p = plan(d, 1e15, k=4)
     doc = p.to_dict()
     assert doc["domains"] == ["a", "b", "new-1", "new-2"] and doc["heterogeneous"]
@@ -89,5 +89,3 @@ def test_plan_for_four_domains_from_two_measured():
     rec = doc["recommended"]
     spent = 6 * rec["params"] * (rec["pretrain_tokens"] + sum(per.values()))
     assert abs(spent - 1e15) < 1e-6 * 1e15
-    again = plan(d, 1e15, k=4).to_dict()["recommended"]  # the same new domains (fixed key)
-    assert again["specialize_tokens_per_domain"] == pytest.approx(per, rel=1e-6)
