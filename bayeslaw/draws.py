@@ -4,6 +4,11 @@ and the suggester.
 Shared parameters have shape ``(S,)`` (S draws); per-domain parameters
 (``law.domain_params``) have shape ``(S, n_domains)``, columns in ``domains`` order.
 A point estimate is simply ``S = 1``.
+
+``population`` (optional) is the fitted population of domains that a hierarchical
+posterior of several domains carries: per draw, the mean ``mu`` and the spread ``sd``
+of each per-domain latent, and the data scales that turn a latent into absolute units
+(see :mod:`bayeslaw.population`, which draws new, unmeasured domains from it).
 """
 
 from __future__ import annotations
@@ -19,10 +24,30 @@ from bayeslaw.laws import get as get_law
 
 
 @dataclass(frozen=True)
+class Population:
+    """The population of domains per draw: ``u_d = mu + sd z_d`` for each per-domain
+    latent (:mod:`bayeslaw.fit.model`); ``mu`` and ``sd`` map a symbol to shape (S,).
+    A latent is a symbol in absolute units through ``theta = exp(offset + u)``
+    (``link`` "log") or ``theta = sigmoid(u)`` (``link`` "logit"), ``offset`` being
+    the fit's reference scale of that symbol (:mod:`bayeslaw.fit.priors`)."""
+
+    mu: Mapping[str, np.ndarray]
+    sd: Mapping[str, np.ndarray]
+    offset: Mapping[str, float]
+    link: Mapping[str, str]
+
+    def subset(self, idx) -> Population:
+        return Population({k: np.asarray(v)[idx] for k, v in self.mu.items()},
+                          {k: np.asarray(v)[idx] for k, v in self.sd.items()},
+                          self.offset, self.link)
+
+
+@dataclass(frozen=True)
 class Draws:
     law: Law
     domains: tuple[str, ...]
     params: Mapping[str, np.ndarray]
+    population: Population | None = None
 
     @property
     def n_draws(self) -> int:
@@ -45,7 +70,8 @@ class Draws:
     def subset(self, idx) -> Draws:
         """The draws at indices ``idx`` (e.g. a thinned or reweighted sample)."""
         params = {k: np.asarray(v)[idx] for k, v in self.params.items()}
-        return Draws(self.law, self.domains, params)
+        pop = None if self.population is None else self.population.subset(idx)
+        return Draws(self.law, self.domains, params, pop)
 
     @classmethod
     def point(cls, law: str | Law, values: Mapping[str, float | list[float]],

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -26,6 +27,29 @@ def add_store(parser: argparse.ArgumentParser) -> None:
 
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def add_new_domains(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--new-domains", type=whole(0), default=0, metavar="N",
+        help="also plan for N domains not measured yet, drawn from the fitted population of "
+        "domains (needs a fit of >= 2 domains; default 0)")
+
+
+@contextlib.contextmanager
+def domain_remedy():
+    """Append the flags that fix a domain request to a core error about it."""
+    from bayeslaw.errors import BayeslawError
+
+    try:
+        yield
+    except BayeslawError as e:
+        text = str(e)
+        if "measured" in text or "population" in text or "none was named" in text:
+            raise BayeslawError(
+                f"{text}. --domain NAME (repeatable) picks the measured domains, --new-domains "
+                "N adds N unmeasured ones, --domains K is their total") from None
+        raise
 
 
 def _clean(obj: Any) -> Any:

@@ -85,6 +85,8 @@ def cmd_loop(args: argparse.Namespace) -> int:
         if not domains:
             raise BayeslawError("no domain to work on: pass --domain NAME")
         menu = menu_from(args, runs, domains)
+        if args.new_domains:  # the decision serves the measured domains and the new ones
+            args.domains = args.domains or len(domains) + args.new_domains
         cfg = LoopConfig(flops=args.experiment_flops, regret=args.regret,
                          max_batches=args.max_batches, initial=args.initial,
                          growth=args.growth if args.growth > 0 else None)

@@ -6,6 +6,8 @@ import argparse
 
 from bayeslaw.cli.common import (
     add_json,
+    add_new_domains,
+    domain_remedy,
     emit_json,
     fraction_float,
     positive_float,
@@ -37,9 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "repeat with several laws' files to plan with their stacked mixture")
     p.add_argument("--budget", required=True, type=positive_float(), metavar="FLOPS")
     p.add_argument("--domains", type=whole(1), metavar="K", help="number of specialized domains "
-                   "(default: the number of --domain, else 1)")
+                   "(default: the measured domains planned for plus --new-domains)")
     p.add_argument("--domain", action="append", metavar="NAME", help="a posterior domain to "
-                   "plan for (repeat for heterogeneous domains; once for K copies of it)")
+                   "plan for (repeat for heterogeneous domains; once for K copies of it; "
+                   "default: all of the posterior's)")
+    add_new_domains(p)
     p.add_argument("--params", type=positive_float(), metavar="N", help="fixed model size")
     p.add_argument("--pretrain-tokens", type=token_count(0), metavar="D",
                    help="fixed pretraining (an existing base): only how long to specialize")
@@ -63,7 +67,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ImportError:
         raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
                             "installation lacks") from None
-    k = args.domains or (len(args.domain) if args.domain else 1)
     constraints = Constraints(
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
@@ -71,8 +74,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     posterior = _read(Posterior, args.posterior)
     posterior.check_budget(args.budget)
     draws = checked_draws(posterior, args)
-    result = plan(draws, args.budget, k, domains=args.domain, constraints=constraints,
-                  quantile=args.quantile)
+    k = args.domains or len(args.domain or draws.domains) + args.new_domains
+    with domain_remedy():
+        result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
+                      constraints=constraints, quantile=args.quantile)
     doc = {**result.to_dict(), **diagnostics_field(posterior)}
     _add_mixture(doc, posterior, result)
     doc["extrapolation"] = _extrapolation(posterior, doc)

@@ -7,6 +7,7 @@ import argparse
 from bayeslaw.cli.common import (
     add_force,
     add_json,
+    add_new_domains,
     add_store,
     check_output,
     emit_json,
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="number of specialized domains k (default: the planned domains)")
     p.add_argument("--domain", action="append", metavar="NAME",
                    help="plan for this domain (repeatable; default all of the posterior's)")
+    add_new_domains(p)
     p.add_argument("--compare", action="append", metavar="A.nc,B.nc|compare.json",
                    help="the law comparison: posteriors of other laws on the same runs "
                    "(PSIS-LOO), or the saved output of `bayeslaw compare --json` (PSIS-LOO "
@@ -68,6 +70,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         with gate(args):
             report = make_report(
                 posterior, runs, budget=args.budget, k=args.domains, domains=args.domain,
+                new_domains=args.new_domains,
                 compare=others, compare_rows=rows or None, n_suggest=args.suggest,
                 checkpoints=checkpoints, seed=args.seed, provenance=_provenance(args),
                 progress=bar, plan=_plan(args.plan),
@@ -157,10 +160,10 @@ def _provenance(args: argparse.Namespace) -> dict:
 def _flags(args: argparse.Namespace) -> list[str]:
     """The command line that reproduces this report (from the parsed arguments)."""
     out = []
-    for name in ("posterior", "store", "budget", "domains", "domain", "compare", "suggest",
-                 "seed", "plan", "out"):
+    for name in ("posterior", "store", "budget", "domains", "domain", "new_domains", "compare",
+                 "suggest", "seed", "plan", "out"):
         value = getattr(args, name, None)
         for v in value if isinstance(value, list) else [value]:
-            if v is not None:
-                out += [f"--{name}", str(v)]
+            if v is not None and not (name == "new_domains" and v == 0):
+                out += [f"--{name.replace('_', '-')}", str(v)]
     return out + (["--json"] if getattr(args, "json", False) else [])

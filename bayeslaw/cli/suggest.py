@@ -9,8 +9,10 @@ import sys
 from bayeslaw.cli.common import (
     add_force,
     add_json,
+    add_new_domains,
     add_store,
     check_output,
+    domain_remedy,
     emit_json,
     log,
     positive_float,
@@ -24,11 +26,13 @@ def add_menu(p: argparse.ArgumentParser) -> None:
     """Flags shared by ``suggest`` and ``loop``: the target, the menu and the caps."""
     p.add_argument("--budget", type=positive_float(), required=True, metavar="FLOPS",
                    help="compute of the decision to plan (the target budget)")
-    p.add_argument("--domains", type=whole(1), default=1, metavar="K",
-                   help="number of specialized domains k in C = 6N(D + kD') (default 1)")
+    p.add_argument("--domains", type=whole(1), metavar="K",
+                   help="number of specialized domains k in C = 6N(D + kD') (default: suggest "
+                   "plans the measured domains plus --new-domains; loop plans 1)")
     p.add_argument("--domain", action="append", metavar="NAME",
                    help="a domain of the decision and of the candidate runs (repeatable; "
                    "default all of the posterior's)")
+    add_new_domains(p)
     p.add_argument("--n", type=whole(1), default=4, metavar="Q", help="runs per batch (default 4)")
     p.add_argument("--max-run-flops", type=positive_float(), metavar="F",
                    help="cap on one run's 6 N (D + D')")
@@ -98,9 +102,10 @@ def settings_from(args: argparse.Namespace, campaign_flops=None):
     from bayeslaw.errors import BayeslawError
     from bayeslaw.suggest import Settings
 
-    if args.budget <= 0 or args.domains < 1 or args.n < 1:
+    k = args.domains or 1
+    if args.budget <= 0 or k < 1 or args.n < 1:
         raise BayeslawError("--budget must be > 0, --domains and --n >= 1")
-    return Settings(budget=args.budget, k=args.domains, q=args.n,
+    return Settings(budget=args.budget, k=k, q=args.n,
                     max_run_flops=args.max_run_flops, campaign_flops=campaign_flops,
                     n_worlds=args.worlds, method=args.method)
 
@@ -143,9 +148,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     domains = args.domain or list(draws.domains)
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
-    s = suggest(draws, noise, menu_from(args, runs, domains),
-                settings_from(args, args.campaign_flops), checkpoints=ckpts,
-                done=map(run_key, runs), domains=domains, seed=args.seed)
+    args.domains = args.domains or len(domains) + args.new_domains
+    with domain_remedy():
+        s = suggest(draws, noise, menu_from(args, runs, domains),
+                    settings_from(args, args.campaign_flops), checkpoints=ckpts,
+                    done=map(run_key, runs), domains=domains, seed=args.seed)
     result = {"budget": args.budget, "domains": args.domains, "expected_regret": s.regret_now,
               "expected_regret_after": s.regret_after, "specs": s.specs, **diag}
     if args.out:

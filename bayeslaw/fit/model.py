@@ -84,6 +84,7 @@ def _per_domain(name: str, mu, n_domains: int, pool: float):
     if n_domains == 1:
         return mu[None]
     sd = numpyro.sample(f"u_{name}_sd", dist.HalfNormal(pool))
+    numpyro.deterministic(f"u_{name}_mu", mu)  # kept: a new domain is mu + sd z (population)
     with numpyro.plate(f"domains_{name}", n_domains):
         z = numpyro.sample(f"u_{name}_z", dist.Normal(0.0, 1.0))
     return mu + sd * z

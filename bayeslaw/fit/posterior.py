@@ -18,7 +18,7 @@ from importlib import metadata
 
 import numpy as np
 
-from bayeslaw.draws import Draws
+from bayeslaw.draws import Draws, Population
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit._arviz import az
 from bayeslaw.laws import Law
@@ -81,7 +81,23 @@ class Posterior:
     @cached_property
     def draws(self) -> Draws:
         """All chains flattened, absolute units: shape (S,) or (S, n_domains)."""
-        return Draws(self.law, self.domains, {p: self._flat(p) for p in self.law.params})
+        return Draws(self.law, self.domains, {p: self._flat(p) for p in self.law.params},
+                     self._population())
+
+    def _population(self) -> Population | None:
+        """The fitted population of domains (None for one domain, a point fit or a file
+        written before it was stored)."""
+        names = [(f"u_{p}_mu", f"u_{p}_sd") for p in self.law.domain_params]
+        if not names or "scales" not in self.attrs or \
+                any(m not in self.idata.posterior or s not in self.idata.posterior
+                    for m, s in names):
+            return None
+        offset, link = _links(self.law, json.loads(self.attrs["scales"]))
+        if offset is None:
+            return None
+        return Population({p: self._flat(f"u_{p}_mu") for p in self.law.domain_params},
+                          {p: self._flat(f"u_{p}_sd") for p in self.law.domain_params},
+                          offset, link)
 
     @cached_property
     def noise(self) -> dict[str, np.ndarray]:
@@ -202,6 +218,9 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
     dims.update(log_loss=["run"])
     posterior = {p: samples[p] for p in law.params}
     posterior.update(sigma=samples["sigma"], nu=samples["nu"])
+    # The population of domains (u_d = mu + sd z_d), when the fit pooled several domains.
+    posterior.update({s: samples[s] for p in law.domain_params
+                      for s in (f"u_{p}_mu", f"u_{p}_sd") if s in samples})
     constant = {"N": fdata.N, "D": fdata.D, "D_prime": fdata.D_prime,
                 "domain_index": fdata.dom}
     idata = az.from_dict(
@@ -212,4 +231,26 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
         coords={"domain": list(fdata.domains), "run": list(fdata.run_ids)},
         dims={**dims, **{k: ["run"] for k in constant}})
     idata.posterior.attrs.update(attrs)
+    idata.posterior.attrs["scales"] = json.dumps(
+        {k: float(v) for k, v in fdata.scales.items() if np.ndim(v) == 0})
     return Posterior(idata)
+
+
+def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
+    """Each per-domain symbol's offset and link from latent to absolute units, as
+    :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
+    (the pool's: a new domain's own L0 is unknown)."""
+    from bayeslaw.fit.priors import KINDS
+
+    offset, link = {}, {}
+    for p in law.domain_params:
+        kind = KINDS[p][0]
+        if kind in ("floor", "gap", "scale", "positive"):
+            offset[p] = {"floor": scales["log_L0"], "gap": scales["log_L0"],
+                         "scale": scales["log_P0"], "positive": 0.0}[kind]
+            link[p] = "log"
+        elif kind == "fraction":
+            offset[p], link[p] = 0.0, "logit"
+        else:  # a coefficient's offset depends on its exponent: no law pools one
+            return None, {}
+    return offset, link

@@ -32,6 +32,7 @@ from bayeslaw.plan.search import (
     prepare,
     solve,
 )
+from bayeslaw.population import select
 
 FIELDS = ("params", "pretrain_tokens", "specialize_tokens", "pretrain_share", "loss")
 
@@ -109,9 +110,10 @@ def _solve_all(draws, ds, theta, spaces, quantile):
 
 
 def frontier(draws: Draws, budgets: Sequence[float], k: int, *,
-             domains: Sequence[str] | None = None, constraints: Constraints | None = None,
-             quantile: float | None = None) -> Frontier:
+             domains: Sequence[str] | None = None, new_domains: int = 0,
+             constraints: Constraints | None = None, quantile: float | None = None) -> Frontier:
     """Optimal allocations over ``budgets`` (see :func:`bayeslaw.plan.plan` for arguments)."""
+    draws, domains = select(draws, k, domains, new_domains)
     C = np.asarray(budgets, dtype=float)
     order = np.argsort(C, kind="stable")
     ds, theta, _ = prepare(draws, k, domains, constraints, float(C[order[0]]))

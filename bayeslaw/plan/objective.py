@@ -45,8 +45,8 @@ def resolve_domains(draws: Draws, k: int, domains: Sequence[str] | None = None) 
     if domains is None or len(domains) == 0:
         if len(draws.domains) != 1:
             raise BayeslawError(
-                f"the posterior has {len(draws.domains)} domains ({', '.join(draws.domains)}); "
-                "name the ones to plan for (--domain NAME, once per domain)")
+                f"the posterior has {len(draws.domains)} domains ({', '.join(draws.domains)}) "
+                "and none was named to plan for")
         return DomainSet((draws.domains[0],) * k, (0,), k)
     cols = tuple(draws.domain_index(d) for d in domains)
     if len(cols) == 1:

@@ -18,6 +18,7 @@ from bayeslaw.plan.baselines import baselines
 from bayeslaw.plan.constraints import Constraints
 from bayeslaw.plan.decision import Decision, bayes_decision, decision_summary, losses_at, quantiles
 from bayeslaw.plan.search import PerDrawOptimum, per_draw_layout, per_draw_result, prepare, solve
+from bayeslaw.population import select
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ class Plan:
 
 
 def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
-         constraints: Constraints | None = None, quantile: float | None = None,
-         seed: int = 0) -> Plan:
+         new_domains: int = 0, constraints: Constraints | None = None,
+         quantile: float | None = None, seed: int = 0) -> Plan:
     """The allocation to run at compute ``budget`` for ``k`` domains, from posterior draws.
 
     Parameters
@@ -103,15 +104,19 @@ def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None =
     k : int
         Number of specialized domains.
     domains : list of str, optional
-        Posterior domains to plan for (see :mod:`bayeslaw.plan.objective`).
+        Measured (posterior) domains to plan for; default all of them. With one measured
+        domain, k copies of it (see :mod:`bayeslaw.plan.objective`); with m >= 2, the
+        k - m others are new domains drawn from the fitted population
+        (:func:`bayeslaw.population.select`).
+    new_domains : int
+        Number of new, unmeasured domains among the k (default: k - m).
     constraints : Constraints, optional
     quantile : float, optional
         Minimize this quantile of the loss over draws instead of its mean (risk-averse).
     seed : int
-        Unused: the planner is deterministic (kept for the common (draws, settings, key)
-        signature).
+        Key of the new domains' draws (the planner itself is deterministic).
     """
-    del seed
+    draws, domains = select(draws, k, domains, new_domains, key=seed)
     constraints = constraints or Constraints()
     _jax.setup()
     blind = blind_to_split(draws)

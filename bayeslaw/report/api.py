@@ -47,7 +47,8 @@ def load_posterior(path: str | Path):
 
 def make_report(posterior, runs: Sequence, *, budget: float | None = None,
                 k: int | None = None, domains: Sequence[str] | None = None,
-                compare: Sequence = (), compare_rows: Sequence[dict] | None = None,
+                new_domains: int = 0, compare: Sequence = (),
+                compare_rows: Sequence[dict] | None = None,
                 n_suggest: int = 0, checkpoints: Iterable = (),
                 seed: int = 0, provenance: Mapping[str, Any] | None = None,
                 progress: Callable[[str], None] | None = None,
@@ -58,9 +59,11 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
     ``compare``: other posteriors of the same runs (PSIS-LOO table);
     ``compare_rows``: the ``laws`` rows of ``bayeslaw compare --json`` (PSIS-LOO and
     held-out extrapolation; used instead when given). ``budget`` defaults to 10x the
-    largest run, ``k`` to the number of domains. ``plan``: the plan already made
-    (``bayeslaw plan --json``), shown instead of planning again. An unconverged posterior raises
-    ``UnconvergedError`` unless ``allow_unconverged`` (then a banner tops the report).
+    largest run, ``k`` to the number of domains plus ``new_domains`` (domains not
+    measured, drawn from the fitted population: :func:`bayeslaw.population.select`).
+    ``plan``: the plan already made (``bayeslaw plan --json``), shown instead of planning
+    again. An unconverged posterior raises ``UnconvergedError`` unless
+    ``allow_unconverged`` (then a banner tops the report).
     """
     from bayeslaw.report.compare import comparison_table, table_from_compare
 
@@ -68,7 +71,7 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
     comparison = (table_from_compare(compare_rows) if compare_rows
                   else comparison_table([posterior, *compare], runs))
     inputs = report_inputs(posterior, runs, budget=budget, k=k, domains=domains,
-                           comparison=comparison, n_suggest=n_suggest,
+                           new_domains=new_domains, comparison=comparison, n_suggest=n_suggest,
                            checkpoints=checkpoints, provenance=prov, seed=seed,
                            progress=progress, plan=plan,
                            allow_unconverged=allow_unconverged)

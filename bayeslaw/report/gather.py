@@ -87,8 +87,9 @@ def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget
                      k: int, domains: Sequence[str], n: int, seed: int) -> list[dict]:
     from bayeslaw.suggest import Menu, Settings, suggest
 
+    measured = tuple(d for d in domains if any(r.domain == d for r in runs))  # runs only there
     menu = Menu(*(_extended({getattr(r, axis) for r in runs})
-                  for axis in ("params", "pretrain_tokens", "specialize_tokens")), tuple(domains))
+                  for axis in ("params", "pretrain_tokens", "specialize_tokens")), measured)
     done = [(r.params, r.pretrain_tokens, r.specialize_tokens, r.domain) for r in runs]
     s = suggest(draws, noise, menu, Settings(budget=budget, k=k, q=n),
                 checkpoints=list(checkpoints), done=done, domains=list(domains), seed=seed)
@@ -115,7 +116,7 @@ def _attempt(notes: dict, key: str, what: str, fn: Callable[[], Any]):
 
 def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
                   k: int | None = None, domains: Sequence[str] | None = None,
-                  comparison: Mapping | None = None, n_suggest: int = 0,
+                  new_domains: int = 0, comparison: Mapping | None = None, n_suggest: int = 0,
                   checkpoints: Iterable = (), provenance: Mapping | None = None,
                   seed: int = 0, progress: Callable[[str], None] | None = None,
                   max_draws: int | None = None, plan: Mapping | None = None,
@@ -123,7 +124,9 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     """Everything the report shows about ``posterior`` (a fitted ``Posterior``).
 
     ``budget`` defaults to 10x the largest run, ``k`` to the number of ``domains``
-    (default: all of the posterior's), ``n_suggest`` = 0 skips the suggestions.
+    (default: all of the posterior's) plus ``new_domains``; the k - m domains beyond the
+    m measured ones are new, drawn from the fitted population
+    (:func:`bayeslaw.population.select`). ``n_suggest`` = 0 skips the suggestions.
     ``plan``: a plan already made of this posterior (the document of ``bayeslaw plan
     --json``, :meth:`bayeslaw.plan.Plan.to_dict`), shown instead of planning again; its
     budget, k and domains are the defaults, and must agree with those given.
@@ -150,11 +153,14 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     if plan is not None:
         budget = budget or plan["budget"]
         k = k or plan["k"]
-        domains = domains or list(dict.fromkeys(plan["domains"]))
-    domains = list(domains or draws.domains)
+        domains = domains or [d for d in dict.fromkeys(plan["domains"]) if d in draws.domains]
+    measured = list(domains or draws.domains)
     budget = float(budget or default_budget(used))
-    k = int(k or len(domains))
-    check_request(used, budget, k, domains, draws)
+    k = int(k or len(measured) + new_domains)
+    check_request(used, budget, k, measured, draws)
+    from bayeslaw.population import select
+
+    domains = select(draws, k, domains, new_domains)[1] or measured  # measured + new names
     notes: dict[str, str] = {}
     say("diagnostics")
     diagnostics = diagnostics_dict(posterior)

@@ -80,8 +80,11 @@ def isoflop(draws: Draws, budget: float, k: int, domains: Sequence[str] | None =
     ``N_range`` defaults to the sizes that leave between 1 and 1e5 tokens per
     parameter at this budget: ``sqrt(C / 6e5)`` to ``sqrt(C / 6)``.
     """
+    from bayeslaw.population import select
+
+    draws, names = select(draws, k, domains)  # the plan's new domains, if any
     draws = pred.thin(draws, max_draws)
-    domains = list(domains or draws.domains)
+    domains = list(names or draws.domains)
     lo, hi = N_range or (np.sqrt(budget / 6e5), np.sqrt(budget / 6.0))
     N = np.geomspace(lo, hi, n_points)
     loss, share = best_over_share(draws, domains, N, budget, k, share_grid())

@@ -192,8 +192,14 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     menu : the sizes and token counts allowed.
     checkpoints : stored pretraining checkpoints (branching is cheaper).
     done : ``(N, D, D', domain)`` of runs already in the store, not suggested again.
-    domains : the domains of the target decision (default: all of the posterior's).
+    domains : the domains of the target decision (default: all of the posterior's; with
+        ``settings.k`` more than those, the others are new domains drawn from the fitted
+        population, :func:`bayeslaw.population.select`). Candidate runs are on
+        ``menu.domains``, measured ones.
     """
+    from bayeslaw.population import select
+
+    draws, domains = select(draws, settings.k, domains)
     rng = np.random.default_rng(seed)
     checkpoints = list(checkpoints)
     draws, noise = _thin(draws, noise, settings.max_draws, rng)

@@ -16,6 +16,7 @@ import pytest
 from bayeslaw.cli.main import main
 from bayeslaw.draws import Draws
 from tests.plan.helpers import DOMAIN_GAP, cloud
+from tests.test_population import _draws as population_draws
 
 REQUIRED = {"budget", "domains", "recommended", "intervals", "expected_regret", "baselines"}
 
@@ -25,7 +26,7 @@ def posterior(monkeypatch):
     """A stand-in bayeslaw.fit whose Posterior.load returns draws by file name."""
     files = {"one.nc": cloud(DOMAIN_GAP, 40, seed=0),
              "two.nc": cloud(dict(DOMAIN_GAP, G=[0.2, 0.8]), 40, seed=1, domains=("x", "y")),
-             "point.nc": Draws.point("domain_gap", DOMAIN_GAP)}
+             "point.nc": Draws.point("domain_gap", DOMAIN_GAP), "pop.nc": population_draws(40)}
 
     class Posterior:
         # the runs it was "fitted" to: the largest is 6 * 1e8 * (1e10 + 1e9) = 6.6e18 FLOPs
@@ -83,6 +84,20 @@ def test_errors_are_one_line_exit_2(posterior, capsys, args, message):
     assert main(["plan", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_two_measured_domains_and_two_new(posterior, capsys):
+    assert main(["plan", "--posterior", "pop.nc", "--budget", "1e15", "--domain", "a",
+                 "--domain", "b", "--new-domains", "2", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["k"] == 4 and doc["domains"] == ["a", "b", "new-1", "new-2"]
+    assert set(doc["recommended"]["specialize_tokens_per_domain"]) == set(doc["domains"])
+    assert main(["plan", "--posterior", "pop.nc", "--budget", "1e15", "--domains", "4",
+                 "--json"]) == 0  # the same request by count
+    assert json.loads(capsys.readouterr().out)["domains"] == doc["domains"]
+    assert main(["plan", "--posterior", "two.nc", "--budget", "1e21", "--new-domains", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "no population of domains" in err and "--new-domains" in err and "\n" not in err.strip()
 
 
 def test_plan_from_a_real_lbfgs_posterior_file(tmp_path, capsys):

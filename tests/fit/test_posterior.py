@@ -109,3 +109,28 @@ def test_split_and_extrapolation(post, runs):
     assert res["holdout_coverage90"] >= 0.6
     with pytest.raises(BayeslawError, match="holdout"):
         split_by_compute(runs, 1.5)
+
+
+def test_population_of_domains_is_stored_in_the_fit_latents(post, runs, tmp_path):
+    """The population (u_d = mu + sd z_d) round-trips, and its link and offset are those
+    of the fit: each measured domain's latent, log(theta_d) minus its reference scale,
+    standardized by the population's mu and sd, is a plausible N(0, 1) draw."""
+    path = tmp_path / "p.nc"
+    post.save(path)
+    pop, back = post.draws.population, Posterior.load(path).draws.population
+    assert pop is not None and set(pop.mu) == {"E", "G", "S"}
+    for p in pop.mu:
+        np.testing.assert_array_equal(back.mu[p], pop.mu[p])
+        np.testing.assert_array_equal(back.sd[p], pop.sd[p])
+        assert (pop.sd[p] > 0).all()
+    loss = np.array([r.loss for r in runs])
+    dp = np.array([r.specialize_tokens for r in runs], float)
+    assert pop.offset["E"] == pytest.approx(np.log(np.median(loss)))
+    assert pop.offset["S"] == pytest.approx(np.log(dp[dp > 0]).mean())
+    for j, dom in enumerate(post.domains):
+        ref = {"E": np.log(np.median([r.loss for r in runs if r.domain == dom])),
+               "G": np.log(np.median([r.loss for r in runs if r.domain == dom])),
+               "S": pop.offset["S"]}
+        for p in pop.mu:
+            z = (np.log(post.draws.params[p][:, j]) - ref[p] - pop.mu[p]) / pop.sd[p]
+            assert np.abs(z).mean() < 3, (dom, p)

@@ -98,12 +98,14 @@ def test_infeasible_requests_raise_clear_errors(constraints, budget, message):
 
 def test_domain_errors():
     draws = cloud(dict(DOMAIN_GAP, G=[0.2, 0.8]), 3, domains=("x", "y"))
-    with pytest.raises(BayeslawError, match="name the ones to plan for"):
-        plan(draws, 1e21, 2)
+    with pytest.raises(BayeslawError, match="none was named to plan for"):
+        decision_losses(draws, (np.array([1e8]), np.array([1e10]), np.array([1e9])), 2)
+    with pytest.raises(BayeslawError, match="k=1 is fewer than the 2 measured domains"):
+        plan(draws, 1e21, 1)
     with pytest.raises(BayeslawError, match="'z' is not in the posterior"):
         plan(draws, 1e21, 2, domains=["x", "z"])
-    with pytest.raises(BayeslawError, match="but k=3"):
-        plan(draws, 1e21, 3, domains=["x", "y"])
+    with pytest.raises(BayeslawError, match="no population of domains"):
+        plan(draws, 1e21, 3, domains=["x", "y"])  # a 3rd, new domain needs a fitted population
 
 
 def test_decision_losses_per_copy_specialization_is_the_mean_over_copies():

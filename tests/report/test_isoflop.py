@@ -46,3 +46,20 @@ def test_larger_budget_means_lower_loss_and_larger_model(draws):
     small, big = isoflop(draws, 1e13, 2), isoflop(draws, 1e15, 2)
     assert big.loss["q50"].min() < small.loss["q50"].min()
     assert np.median(big.N_opt) > np.median(small.N_opt)
+
+
+def test_isoflop_with_new_domains_averages_over_the_same_draws_as_the_plan():
+    """Named new domains are drawn by the same pure function as the plan's, so the curve
+    equals the one computed from the explicitly extended draws."""
+    from bayeslaw.population import select
+    from tests.test_population import _draws
+
+    d = _draws(30)
+    names = ["a", "b", "new-1", "new-2"]
+    curve = isoflop(d, 1e15, 4, names, n_points=8)
+    full, got = select(d, 4)
+    assert got == names
+    ref = isoflop(full, 1e15, 4, names, n_points=8)
+    np.testing.assert_allclose(curve.loss["q50"], ref.loss["q50"], rtol=1e-12)
+    measured = isoflop(d, 1e15, 2, ["a", "b"], n_points=8)
+    assert not np.allclose(curve.loss["q50"], measured.loss["q50"])

@@ -78,3 +78,18 @@ def test_table_shows_the_score_per_pflop():
     head, row = _table({"specs": [spec]}).splitlines()
     assert head.split()[-2:] == ["regret", "drop/PFLOP"]
     assert row.split()[-2:] == ["1.6e+12", "2.5"]
+
+
+def test_suggest_for_two_measured_and_two_new_domains(monkeypatch, tmp_path, capsys):
+    from tests.test_population import _draws
+
+    draws = _draws(60)  # domains a and b, with a fitted population
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (draws, noise(60), {}))
+    RunStore(tmp_path / "r.db").close()
+    code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--new-domains",
+                 "2", "--n", "2", "--worlds", "16", "--store", str(tmp_path / "r.db"),
+                 "--json", *MENU_ARGS])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["domains"] == 4 and result["expected_regret"] > 0
+    assert result["specs"] and {s["domain"] for s in result["specs"]} <= {"a", "b"}
