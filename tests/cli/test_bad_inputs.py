@@ -214,7 +214,7 @@ def _posterior(path: Path, tamper=None) -> None:
     n = np.array([1e5, 2e5])
     fdata = SimpleNamespace(N=n, D=np.array([1e6, 1e6]), D_prime=np.array([0.0, 5e3]),
                             dom=np.array([0, 0]), log_loss=np.log([3.1, 2.9]),
-                            domains=("web",), run_ids=("a", "b"))
+                            domains=("web",), run_ids=("a", "b"), scales={})
     post = build(law, fdata, samples, None, np.zeros((1, 20, 2)),
                  provenance(law, "", ("a", "b"), ("web",), method="nuts", seed=0))
     if tamper:
