@@ -121,7 +121,7 @@ def _fit_stack(args: argparse.Namespace, runs, start: float) -> int:
         get(name)  # unknown names fail before any fitting
     kw = ({"bootstrap": args.bootstrap} if args.method == "lbfgs" else
           {"chains": args.chains, "warmup": args.warmup, "samples": args.samples,
-           "target_accept": args.target_accept})
+           "target_accept": args.target_accept, "escalate": args.escalate})
     post = fit_stack(runs, laws, method=args.method, domains=args.domain, seed=args.seed,
                      priors=args.priors, calibrate=args.calibrate is not False, **kw)
     seconds = time.perf_counter() - start

@@ -44,8 +44,8 @@ def _fitter(ctx: Context, law: str):
     from bayeslaw.fit import fit
 
     acfg, fcfg = ctx.cfg["active"], ctx.cfg["fit"]
-    kw = {k: acfg.get(k, fcfg.get(k)) for k in ("chains", "warmup", "samples", "seed")
-          if acfg.get(k, fcfg.get(k)) is not None}
+    keys = ("chains", "warmup", "samples", "seed", "escalate")
+    kw = {k: acfg.get(k, fcfg.get(k)) for k in keys if acfg.get(k, fcfg.get(k)) is not None}
 
     def fitter(runs):
         post = fit(runs, law, domains=ctx.domains, **kw)

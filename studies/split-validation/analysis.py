@@ -56,7 +56,7 @@ def fit(ctx: Context) -> None:
 
     runs, held = _completed(ctx, "sweep"), _completed(ctx, "holdout")
     cfg = ctx.cfg["fit"]
-    kw = {k: cfg[k] for k in ("chains", "warmup", "samples", "seed") if k in cfg}
+    kw = {k: cfg[k] for k in ("chains", "warmup", "samples", "seed", "escalate") if k in cfg}
     largest = max(r.flops for r in runs)
     laws = {}
     for law in cfg["laws"]:

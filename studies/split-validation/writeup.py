@@ -161,7 +161,8 @@ def report(ctx: Context) -> None:
     post = _posterior(ctx, dec["law"])
     inputs = report_inputs(post, _completed(ctx, "sweep"), budget=dec["budget"],
                            k=dec["k"], provenance=posterior_provenance(post), max_draws=500,
-                           progress=lambda s: log(f"report: {s}"))
+                           progress=lambda s: log(f"report: {s}"),
+                           allow_unconverged=ctx.cfg["fit"].get("allow_unconverged", False))
     std = build_report(inputs)
     ours = _sections(res)
     rep = Report(f"split-validation: {post.law.name} on {', '.join(ctx.domains)}", ours

@@ -25,6 +25,7 @@ def _blocks(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("doc", [d for d in DOCS if _blocks(d)], ids=lambda p: p.name)
+@pytest.mark.filterwarnings("ignore::bayeslaw.fit.diagnostics.UnconvergedWarning")
 def test_doc_examples_run(doc, tmp_path, monkeypatch):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)

@@ -18,6 +18,10 @@ from bayeslaw.laws import get
 from bayeslaw.plan import plan
 from tests.fit.sim import TRUTH, simulate
 
+# Test-sized chains (2 x 250) need not pass the convergence gate; the tests that use
+# them say so with allow_unconverged, which warns.
+pytestmark = pytest.mark.filterwarnings("ignore::bayeslaw.fit.diagnostics.UnconvergedWarning")
+
 
 @pytest.fixture(scope="module")
 def runs():
@@ -26,7 +30,7 @@ def runs():
 
 @pytest.fixture(scope="module")
 def posts(runs):
-    return {law: fit(runs, law, chains=2, warmup=250, samples=250, seed=1)
+    return {law: fit(runs, law, chains=2, warmup=250, samples=250, seed=1, escalate=0)
             for law in ("chinchilla", "domain_gap")}
 
 
@@ -69,12 +73,11 @@ def test_one_weight_plan_equals_single_law_plan(posts):
 def test_mixture_predictive_spans_both_laws(posts):
     s = stack(list(posts.values()), weights=[0.5, 0.5])
     far = (3e10, 3e11, 3e10)  # 3x beyond the runs in N, D and D'
-    q = {n: predict(p, *far)["mean_curve"]["q50"] for n, p in posts.items()}
-    mix = predict(s, *far)["mean_curve"]
+    q = {n: predict(p, *far, allow_unconverged=True)["mean_curve"]["q50"] for n, p in posts.items()}
+    mix = predict(s, *far, allow_unconverged=True)["mean_curve"]
     assert min(q.values()) - 1e-9 <= mix["q50"] <= max(q.values()) + 1e-9
-    assert mix["q95"] - mix["q05"] >= min(
-        predict(p, *far)["mean_curve"]["q95"] - predict(p, *far)["mean_curve"]["q05"]
-        for p in posts.values())
+    bands = [predict(p, *far, allow_unconverged=True)["mean_curve"] for p in posts.values()]
+    assert mix["q95"] - mix["q05"] >= min(b["q95"] - b["q05"] for b in bands)
 
 
 def test_file_round_trip(posts, runs, tmp_path):
@@ -119,16 +122,16 @@ def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
     out = tmp_path / "stack.nc"
     assert main(["fit", "--store", str(db), "--law", "stack", "--laws", "chinchilla,domain_gap",
                  "--chains", "2", "--warmup", "250", "--samples", "250", "--seed", "1",
-                 "--no-calibrate", "--out", str(out), "--json"]) == 0
+                 "--escalate", "0", "--no-calibrate", "--out", str(out), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert set(doc["laws"]) == {"chinchilla", "domain_gap"} and doc["calibration"] is None
     assert doc["weights"]["domain_gap"] > 0.95
     assert main(["plan", "--posterior", str(out), "--budget", "1e21", "--domains", "2",
-                 "--json"]) == 0
+                 "--allow-unconverged", "--json"]) == 0
     plan_doc = json.loads(capsys.readouterr().out)
     assert plan_doc["stack"]["weights"] == doc["weights"] and plan_doc["n_draws"] == 500
     assert main(["predict", "--posterior", str(out), "--params", "1e9", "--pretrain-tokens",
-                 "2e10", "--json"]) == 0
+                 "2e10", "--allow-unconverged", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["loss"]["q50"] > 0
     # a calibrated file: the plan's recommended loss band widens beyond the runs
     from bayeslaw.fit.calibrate import Box, Calibration
@@ -137,7 +140,7 @@ def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
                  [r.specialize_tokens for r in runs])
     load(out).with_calibration(Calibration(0.05, 1.0, box)).save(tmp_path / "cal.nc")
     assert main(["plan", "--posterior", str(tmp_path / "cal.nc"), "--budget", "1e23",
-                 "--domains", "2", "--json"]) == 0
+                 "--domains", "2", "--allow-unconverged", "--json"]) == 0
     rec = json.loads(capsys.readouterr().out)["recommended"]
     wide, narrow = rec["loss_interval_calibrated"], rec["loss_interval"]
     assert wide["q95"] - wide["q05"] > 1.5 * (narrow["q95"] - narrow["q05"])
