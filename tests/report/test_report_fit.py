@@ -144,6 +144,7 @@ def test_max_draws_thins_draws_and_noise_alike(fitted):
 
 
 @pytest.mark.skipif(not HAVE_PLAN, reason="needs bayeslaw.plan")
+@pytest.mark.filterwarnings("ignore::bayeslaw.fit.diagnostics.UnconvergedWarning")
 def test_a_given_plan_is_shown_not_made_again(fitted):
     """``plan=`` (``bayeslaw report --plan plan.json``): the report shows that document (a
     marked copy comes through), takes its budget and k, and refuses one of another request."""
