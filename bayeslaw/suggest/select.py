@@ -9,9 +9,14 @@ fantasized outcomes reweighting the draws, :mod:`bayeslaw.suggest.acquisition`;
 :mod:`bayeslaw.suggest.candidates` for the marginal cost, which is zero for the part
 of a trunk the batch already pretrains). The best is picked, the batch conditions on
 its outcome, and the loop goes on until q runs are picked, no candidate fits the
-remaining campaign budget, or no candidate has any value left. With a campaign
-budget, the Gaussian batch is the better of this and the greedy batch by value alone
-(:func:`best_batch`). Pure: (draws, noise, settings, seed) -> ranked specs.
+remaining campaign budget, or no candidate has any value left (a run that costs nothing
+and has value ranks above any paid one; no cost floor). With a campaign budget, the
+Gaussian batch is the better of this and the greedy batch by value alone
+(:func:`best_batch`). If fewer than q runs have value, :func:`fill` completes the batch
+with the runs that most narrow the recommended decision's loss per FLOP (then the
+decision is *settled* when none had value), and :mod:`bayeslaw.suggest.ranking` orders
+the specs and names shared pretraining. Pure: (draws, noise, settings, seed) -> ranked
+specs.
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ class Suggestion:
     specs: list[dict]
     regret_now: float
     regret_after: float
-    n_valued: int = 0
+    n_valued: int
 
     @property
     def settled(self) -> bool:
