@@ -161,9 +161,9 @@ def run_strategy(name, truth, fitter, scorer, args, seed, limit):
                     budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
                     n_worlds=args.worlds, method=method, campaign_flops=budget),
                     checkpoints=camp.ckpts, done=done, seed=seed * 1000 + i)
-                if s.specs:
+                if s.valued_specs:
                     break
-            specs = s.specs
+            specs = s.valued_specs  # as the loop: only the runs that inform the decision
             print(f"    {name} batch {i}: expected regret {s.regret_now:.3%} -> "
                   f"{s.regret_after:.3%}; picks " + ", ".join(
                       f"({sp['params']:.0e}, {sp['pretrain_tokens']:.0e}, "

@@ -125,16 +125,47 @@ def _store_runs(args: argparse.Namespace) -> tuple[list, list]:
         return store.runs(), store.checkpoints()
 
 
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.3g}%"
+
+
 def _table(result: dict) -> str:
-    # the score is a regret drop per FLOP (~1e-15 nats): shown per PFLOP
-    head = (f"{'#':>2} {'N':>12} {'D':>14}             D' {'domain':<12} {'parent':<14} "
-            f"{'FLOPs':>9} {'regret drop/PFLOP':>17}")
+    """The ranked runs: the expected regret each removes (% of the optimal loss) and its
+    group's removal per PFLOP (the score they are ranked by); ``from`` is the checkpoint a
+    run branches from, or ``#i``, the listed run whose pretraining it reuses."""
+    head = (f"{'#':>2} {'N':>12} {'D':>14} {'Dprime':>14} {'domain':<12} {'from':<14} "
+            f"{'FLOPs':>9} {'regret removed':>14} {'per PFLOP':>10} {'loss sd removed':>15}")
+    head = head.replace("Dprime", "    D'")
     rows = [head]
     for i, s in enumerate(result["specs"], 1):
+        origin = s["parent"] or ("-" if s.get("after") is None else f"#{s['after'] + 1}")
+        score = s["score"]
+        per_pflop = "free" if score is None else _pct(score * PFLOP)
         rows.append(f"{i:>2} {s['params']:>12,} {s['pretrain_tokens']:>14,} "
-                    f"{s['specialize_tokens']:>14,} {s['domain']:<12} {s['parent'] or '-':<14} "
-                    f"{s['cost_flops']:>9.3g} {s['score'] * 1e15:>17.3g}")
+                    f"{s['specialize_tokens']:>14,} {s['domain']:<12} {origin:<14} "
+                    f"{s['cost_flops']:>9.3g} {_pct(s.get('value')):>14} {per_pflop:>10} "
+                    f"{_pct(s.get('narrowing')):>15}")
     return "\n".join(rows)
+
+
+PFLOP = 1e15
+
+
+def _settled_line(n_valued: int, n_listed: int, n_asked: int, regret: float) -> str | None:
+    """One line on stderr when fewer than the runs asked for are worth running."""
+    short = (f" (only {n_listed} of the {n_asked} asked for fit the menu, the caps and "
+             "--campaign-flops)" if n_listed < n_asked else "")
+    rest = "ranked by how much they narrow the recommended plan's predicted loss per FLOP"
+    if n_valued == 0:
+        return (f"settled: no run is expected to change the decision (expected regret "
+                f"{regret:.3%}); the {n_listed} runs listed{short} only narrow its "
+                f"predicted loss, {rest}")
+    if n_valued < n_listed:
+        return (f"only {n_valued} of the {n_listed} runs listed{short} are expected to reduce "
+                f"the regret; runs {n_valued + 1}-{n_listed} do not change the decision, {rest}")
+    if short:
+        return f"{n_listed} runs listed{short}"
+    return None
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -154,11 +185,15 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                     settings_from(args, args.campaign_flops), checkpoints=ckpts,
                     done=map(run_key, runs), domains=domains, seed=args.seed)
     result = {"budget": args.budget, "domains": args.domains, "expected_regret": s.regret_now,
-              "expected_regret_after": s.regret_after, "specs": s.specs, **diag}
+              "expected_regret_after": s.regret_after, "settled": s.settled,
+              "n_valued": s.n_valued, "specs": s.specs, **diag}
     if args.out:
         with open(args.out, "w") as f:
             json.dump(s.specs, f, indent=2)
         log(f"wrote {len(s.specs)} spec(s) to {args.out}")
+    note = _settled_line(s.n_valued, len(s.specs), args.n, s.regret_now)
+    if note:
+        log(note)
     if args.json:
         emit_json(result)
     else:

@@ -167,12 +167,15 @@ PFLOP = 1e15
 
 
 def suggestion_row(rank: int, r: Mapping) -> list:
-    """The row of one suggested run; its score (regret drop per FLOP, ~1e-15 nats)
-    shown as the expected regret drop and that drop per PFLOP."""
-    score, cost = r.get("score"), r.get("cost_flops")
-    value = None if score is None or cost is None else score * cost
-    per_pflop = None if score is None else score * PFLOP
-    return [rank, *(r.get(key) for key, _ in SUGGESTION_COLUMNS), value, per_pflop]
+    """The row of one suggested run: the rank of the listed run whose pretraining it
+    reuses, the expected regret it removes and its group's removal per PFLOP (the score
+    the runs are ranked by), both in % of the optimal loss (the suggester's values are
+    relative regrets, :func:`bayeslaw.suggest.decisions.expected_regret`)."""
+    score, value, after = r.get("score"), r.get("value"), r.get("after")
+    per_pflop = None if score is None else 100 * score * PFLOP
+    return [rank, *(r.get(key) for key, _ in SUGGESTION_COLUMNS),
+            None if after is None else after + 1, None if value is None else 100 * value,
+            per_pflop]
 
 
 def suggestions(inp: ReportInputs, title: str) -> Section:
@@ -182,12 +185,14 @@ def suggestions(inp: ReportInputs, title: str) -> Section:
         sec.text.append(inp.notes.get("suggestions", "No suggestions were requested "
                                       "(pass --suggest N)."))
         return sec
-    cols = ["rank", *(h for _, h in SUGGESTION_COLUMNS), "regret drop (nats/token)",
-            "regret drop per PFLOP"]
+    cols = ["rank", *(h for _, h in SUGGESTION_COLUMNS), "after rank",
+            "regret removed (% of loss)", "per PFLOP (% of loss)"]
     sec.tables.append(Table(cols, [suggestion_row(i + 1, r) for i, r in enumerate(s)]))
     sec.text.append(
         "The runs expected to reduce the uncertainty of this decision the most per FLOP, "
         "best first. A run with a parent branches from that pretrained checkpoint and "
-        "pays only for its specialization. Run them (bayeslaw train or your cluster), "
-        "import the results, refit and report again.")
+        "pays only for its specialization; a run with an 'after rank' reuses the "
+        "pretraining of that listed run, and its cost is only what it adds. Runs that "
+        "remove no regret (the decision is settled) come last. Run them (bayeslaw train "
+        "or your cluster), import the results, refit and report again.")
     return sec

@@ -175,10 +175,11 @@ def marginal_costs(candidates: Sequence[Candidate], batch: Sequence[Candidate],
     return FLOPS_PER_PARAM_TOKEN * N * (grow + Dp)
 
 
-def to_spec(c: Candidate, *, cost_flops: float, score: float, seed: int = 0) -> dict:
+def to_spec(c: Candidate, *, cost_flops: float, score: float | None, seed: int = 0) -> dict:
     """A run spec that ``bayeslaw train --specs`` (or the simulator) executes."""
     return {
         "params": c.params, "pretrain_tokens": c.pretrain_tokens,
         "specialize_tokens": c.specialize_tokens, "domain": c.domain, "parent": c.parent,
-        "seed": seed, "cost_flops": float(cost_flops), "score": float(score),
+        "seed": seed, "cost_flops": float(cost_flops),
+        "score": None if score is None else float(score),
     }

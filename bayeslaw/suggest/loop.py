@@ -158,9 +158,9 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
                 s = suggest(draws, noise, menu, replace(settings, campaign_flops=budget),
                             checkpoints=store.checkpoints(), done=[run_key(r) for r in runs],
                             domains=domains, seed=seed + state["batch"])
-                if s.specs:
+                if s.valued_specs:
                     break
-            specs, regret = s.specs, s.regret_now
+            specs, regret = s.valued_specs, s.regret_now  # only runs that inform the decision
             reason = stop_reason(regret, spent, state["batch"], cfg) or (
                 None if specs else "no candidate run has value or fits the remaining budget")
         state["history"].append({"batch": state["batch"], "n_runs": len(runs),

@@ -9,9 +9,14 @@ fantasized outcomes reweighting the draws, :mod:`bayeslaw.suggest.acquisition`;
 :mod:`bayeslaw.suggest.candidates` for the marginal cost, which is zero for the part
 of a trunk the batch already pretrains). The best is picked, the batch conditions on
 its outcome, and the loop goes on until q runs are picked, no candidate fits the
-remaining campaign budget, or no candidate has any value left. With a campaign
-budget, the Gaussian batch is the better of this and the greedy batch by value alone
-(:func:`best_batch`). Pure: (draws, noise, settings, seed) -> ranked specs.
+remaining campaign budget, or no candidate has any value left (a run that costs nothing
+and has value ranks above any paid one; no cost floor). With a campaign budget, the
+Gaussian batch is the better of this and the greedy batch by value alone
+(:func:`best_batch`). If fewer than q runs have value, :func:`fill` completes the batch
+with the runs that most narrow the recommended decision's loss per FLOP (then the
+decision is *settled* when none had value), and :mod:`bayeslaw.suggest.ranking` orders
+the specs and names shared pretraining. Pure: (draws, noise, settings, seed) -> ranked
+specs.
 """
 
 from __future__ import annotations
@@ -31,9 +36,13 @@ from bayeslaw.suggest.candidates import (
     Menu,
     enumerate_candidates,
     marginal_costs,
-    to_spec,
 )
 from bayeslaw.suggest.decisions import Decisions, decisions_at, expected_regret
+from bayeslaw.suggest.ranking import Pick, ranked_specs
+
+# A run "removes regret" when its value exceeds this (relative to the optimal loss):
+# far below any measurable loss gap, above the round-off of the value estimates.
+VALUE_TOL = 1e-9
 
 METHODS = ("gaussian", "reweight")
 
@@ -76,11 +85,25 @@ class Settings:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """The ranked specs and the regret before the batch, and expected after it."""
+    """The ranked specs (:func:`bayeslaw.suggest.ranking.ranked_specs`) and the regret
+    before the batch, and expected after it. ``n_valued``: how many of the specs (the
+    first ones) are expected to remove regret; the others, ranked by how much they
+    narrow the recommended decision's loss, fill the batch up to ``settings.q``."""
 
     specs: list[dict]
     regret_now: float
     regret_after: float
+    n_valued: int
+
+    @property
+    def settled(self) -> bool:
+        """No run of the menu is expected to change the decision."""
+        return self.n_valued == 0
+
+    @property
+    def valued_specs(self) -> list[dict]:
+        """The specs expected to remove regret (those worth running to decide)."""
+        return self.specs[:self.n_valued]
 
 
 def _thin(draws: Draws, noise: Mapping[str, np.ndarray], n: int, rng):
@@ -88,6 +111,14 @@ def _thin(draws: Draws, noise: Mapping[str, np.ndarray], n: int, rng):
         return draws, {k: np.asarray(v, float) for k, v in noise.items()}
     idx = np.sort(rng.choice(draws.n_draws, size=n, replace=False))
     return draws.subset(idx), {k: np.asarray(v, float)[idx] for k, v in noise.items()}
+
+
+def _per_flop(value: np.ndarray, cost: np.ndarray, tol: float) -> np.ndarray:
+    """``value / cost``; a run that costs nothing (a checkpoint the batch saves anyway) and
+    has value ranks above any paid one; a run without value (<= tol) scores 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cost > 0, value / np.where(cost > 0, cost, 1.0), np.inf)
+    return np.where(value > tol, ratio, 0.0)
 
 
 def _pick(scores: np.ndarray, cost: np.ndarray, left: float | None, taken: np.ndarray):
@@ -118,28 +149,29 @@ class _Reweighted:
 
 def greedy(cands: Sequence[Candidate], batch, settings: Settings,
            checkpoints: Iterable[Checkpoint], *, per_flop: bool = True):
-    """Greedy joint batch: ``[(index into cands, marginal cost, score)]`` and the batch's
-    expected drop of the regret. ``batch`` values the candidates given the picks so far
+    """Greedy joint batch: its :class:`bayeslaw.suggest.ranking.Pick` s (marginal cost and
+    value given the earlier picks) and the batch's expected drop of the regret. ``batch``
+    values the candidates given the picks so far
     (:class:`bayeslaw.suggest.gaussian.Batch` or :class:`_Reweighted`); each step picks
     the best by value per FLOP (``per_flop=False``: by value alone) among the runs that
     fit the rest of ``settings.campaign_flops``."""
     checkpoints = list(checkpoints)
     before = batch.regret()
     taken = np.zeros(len(cands), bool)
-    picks: list[tuple[int, float, float]] = []
+    picks: list[Pick] = []
     left = settings.campaign_flops
     for _ in range(settings.q):
-        cost = marginal_costs(cands, [cands[i] for i, _, _ in picks], checkpoints)
-        floor = 1e-6 * max(float(cost.max()), 1.0)
+        cost = marginal_costs(cands, [cands[p.index] for p in picks], checkpoints)
         value = np.zeros(len(cands))
         free = np.flatnonzero(~taken)
         value[free] = batch.values(free)
-        score = value / np.maximum(cost, floor)
-        i = _pick(score if per_flop else value, cost, left, taken)
+        score = _per_flop(value, cost, VALUE_TOL)
+        i = _pick(score if per_flop else np.where(value > VALUE_TOL, value, 0.0), cost, left,
+                  taken)
         if i is None:
             break
         taken[i] = True
-        picks.append((i, float(cost[i]), float(score[i])))
+        picks.append(Pick(i, float(cost[i]), float(value[i])))
         left = None if left is None else left - cost[i]
         batch.add(i)
     return picks, float(before - batch.regret())
@@ -217,7 +249,56 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
         picks, gain = best_batch(cands, dec, mu, sigma, nu, settings, checkpoints, seed)
     else:
         picks, gain = select_batch(cands, dec, mu, sigma, nu, settings, checkpoints, rng)
-    specs = [to_spec(cands[i], cost_flops=c, score=s, seed=settings.run_seed)
-             for i, c, s in picks]
+    rest = fill(cands, dec, gauss.Moments.of(dec, mu, sigma, nu), picks, settings, checkpoints)
+    specs = ranked_specs(cands, picks, rest, checkpoints, seed=settings.run_seed)
     now = expected_regret(dec)
-    return Suggestion(specs, now, max(now - gain, 0.0))
+    return Suggestion(specs, now, max(now - gain, 0.0), len(picks))
+
+
+def fill(cands: Sequence[Candidate], dec: Decisions, m: gauss.Moments, picks: Sequence[Pick],
+         settings: Settings, checkpoints: Iterable[Checkpoint]) -> list[Pick]:
+    """Runs that fill the batch up to ``settings.q`` when fewer than q remove regret: each
+    step takes the run that most narrows the loss of the recommended decision m* (the
+    lowest expected loss) per FLOP, given the batch so far, within the campaign budget.
+
+    In the linear-Gaussian view of :mod:`bayeslaw.suggest.gaussian`, the batch Q leaves
+    ``Var(L_m* | y_Q) = Var(L_m*) - |B_m*|^2``, and a run x adds the column ``b_x``:
+
+        narrowing(x | Q) = (sqrt(v_Q) - sqrt(v_Q - b_x,m*^2)) / mean_s L*_s,
+        v_Q = Var(L_m*) - |B_m*|^2,
+
+    the drop of the sd of the decision's loss, relative to the optimal loss. These runs
+    do not change the decision; they tighten what it is predicted to give.
+    """
+    checkpoints = list(checkpoints)
+    batch = gauss.Batch(m, np.zeros((settings.q + 1, 1)))
+    for p in picks:
+        batch.add(p.index)
+    star = int(np.argmin(m.Lbar))
+    var0 = float(np.var(dec.loss[:, star], ddof=1))
+    taken = np.zeros(len(cands), bool)
+    taken[[p.index for p in picks]] = True
+    left = None if settings.campaign_flops is None else (
+        settings.campaign_flops - sum(p.cost for p in picks))
+    rest: list[Pick] = []
+    for _ in range(settings.q - len(picks)):
+        chosen = [cands[p.index] for p in (*picks, *rest)]
+        cost = marginal_costs(cands, chosen, checkpoints)
+        free = np.flatnonzero(~taken)
+        if free.size == 0:
+            break
+        _, cols = batch._columns(free)
+        v_q = max(var0 - float(batch.B[star] @ batch.B[star]), 0.0)
+        narrow = np.zeros(len(cands))
+        narrow[free] = (np.sqrt(v_q) - np.sqrt(np.maximum(v_q - cols[star] ** 2, 0.0))) / m.best
+        score = _per_flop(narrow, cost, 0.0)
+        # rank every run, even one that narrows nothing (then the cheapest first)
+        score[free] = np.maximum(score[free], 1e-200 / (1.0 + cost[free]))
+        i = _pick(score, cost, left, taken)
+        if i is None:
+            break
+        taken[i] = True
+        rest.append(Pick(i, float(cost[i]), 0.0, float(narrow[i])))
+        left = None if left is None else left - cost[i]
+        batch.add(i)
+    return rest

@@ -43,7 +43,8 @@ def full_inputs(draws, runs):
                   "loss": _q(3 * B ** -0.02)},
         suggestions=[{"params": 335_712, "pretrain_tokens": 2_000_000,
                       "specialize_tokens": 800_000, "domain": "code", "parent": "ckpt_x",
-                      "cost_flops": 1.6e12, "score": 0.02}],
+                      "cost_flops": 1.6e12, "score": 2.5e-18, "value": 0.004,
+                      "after": None}],
     )
 
 
@@ -98,8 +99,8 @@ def test_suggestions_in_symbols_and_human_units(report):
     t = report.section("suggestions").tables[0]
     assert t.columns[1:4] == ["N", "D", "D'"]
     row = dict(zip(t.columns, t.rows[0], strict=True))
-    assert row["regret drop (nats/token)"] == pytest.approx(0.02 * 1.6e12)
-    assert row["regret drop per PFLOP"] == pytest.approx(0.02 * 1e15)
+    assert row["regret removed (% of loss)"] == pytest.approx(0.4) and row["after rank"] is None
+    assert row["per PFLOP (% of loss)"] == pytest.approx(0.25)
 
 
 def test_missing_inputs_still_give_every_section(draws, runs):

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from bayeslaw.cli import loop as loop_cli
@@ -70,14 +71,33 @@ def test_loop_simulate_needs_a_truth(tmp_path, capsys):
     assert code == 2 and "--truth" in capsys.readouterr().err
 
 
-def test_table_shows_the_score_per_pflop():
+def test_table_shows_regret_removed_in_percent_and_the_shared_pretraining():
     from bayeslaw.cli.suggest import _table
 
-    spec = {"params": 335_712, "pretrain_tokens": 2_000_000, "specialize_tokens": 800_000,
-            "domain": "code", "parent": None, "cost_flops": 1.6e12, "score": 2.5e-15}
-    head, row = _table({"specs": [spec]}).splitlines()
-    assert head.split()[-2:] == ["regret", "drop/PFLOP"]
-    assert row.split()[-2:] == ["1.6e+12", "2.5"]
+    base = {"params": 335_712, "pretrain_tokens": 2_000_000, "domain": "code", "parent": None}
+    first = {**base, "specialize_tokens": 800_000, "cost_flops": 1.6e12, "score": 2.5e-18,
+             "value": 0.004, "after": None}
+    second = {**base, "specialize_tokens": 0, "cost_flops": 0.0, "score": 2.5e-18,
+              "value": 0.0, "after": 0, "narrowing": 0.0012}
+    head, row1, row2 = _table({"specs": [first, second]}).splitlines()
+    assert head.split()[-7:] == ["regret", "removed", "per", "PFLOP", "loss", "sd", "removed"]
+    assert row1.split()[-5:] == ["-", "1.6e+12", "0.4%", "0.25%", "-"]
+    assert row2.split()[-5:] == ["#1", "0", "0%", "0.25%", "0.12%"]
+
+
+def test_suggest_on_a_settled_posterior_still_ranks_n_runs(monkeypatch, tmp_path, capsys):
+    point = DRAWS.subset(np.zeros(DRAWS.n_draws, int))  # no doubt left: nothing to decide
+    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (point, noise(400), {}))
+    RunStore(tmp_path / "r.db").close()
+    code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--n", "4",
+                 "--store", str(tmp_path / "r.db"), "--json", *MENU_ARGS])
+    assert code == 0
+    out, err = capsys.readouterr()
+    result = json.loads(out)
+    assert result["settled"] is True and result["n_valued"] == 0 and len(result["specs"]) == 4
+    assert result["expected_regret_after"] == result["expected_regret"]
+    lines = [x for x in err.splitlines() if x.startswith("settled:")]
+    assert len(lines) == 1 and "4 runs listed" in lines[0]
 
 
 def test_suggest_for_two_measured_and_two_new_domains(monkeypatch, tmp_path, capsys):

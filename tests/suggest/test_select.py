@@ -49,10 +49,42 @@ def test_no_candidate_under_the_cap_is_a_clear_error():
         suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, max_run_flops=1.0))
 
 
-def test_a_certain_posterior_suggests_nothing():
+def test_a_certain_posterior_is_settled_and_still_ranks_q_runs():
     point = DRAWS.subset(np.zeros(150, int))  # every draw the same: nothing to learn
     s = suggest(point, noise(150), MENU, Settings(budget=BUDGET, q=3, n_worlds=16))
-    assert s.specs == [] and s.regret_now == pytest.approx(0.0, abs=1e-15)
+    assert s.regret_now == pytest.approx(0.0, abs=1e-15) and s.regret_after == s.regret_now
+    assert s.settled and s.valued_specs == [] and len(s.specs) == 3
+    assert len({(x["params"], x["pretrain_tokens"], x["specialize_tokens"]) for x in s.specs}) == 3
+    assert all(x["value"] == 0 and x["score"] == 0 and x["narrowing"] == 0 for x in s.specs)
+
+
+def _groups(specs):
+    heads = {i: [i] for i, x in enumerate(specs) if x["after"] is None}
+    for i, x in enumerate(specs):
+        if x["after"] is not None:
+            assert x["after"] < i and specs[x["after"]]["after"] is None
+            heads[x["after"]].append(i)
+    return list(heads.values())
+
+
+def test_runs_sharing_pretraining_name_it_and_their_costs_add_up():
+    """Every trunk pretrained once: a group's listed costs are 6 N (max D + sum D'), the
+    later members name the first with ``after``; the groups ranked best first."""
+    s = suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, q=6, n_worlds=32))
+    assert len(s.specs) == 6
+    shared = [g for g in _groups(s.specs) if len(g) > 1]
+    assert shared, "this menu's batch reuses a trunk"
+    for g in _groups(s.specs):
+        xs = [s.specs[i] for i in g]
+        assert len({x["params"] for x in xs}) == 1 and all(x["parent"] is None for x in xs)
+        N = xs[0]["params"]
+        full = 6 * N * (max(x["pretrain_tokens"] for x in xs)
+                        + sum(x["specialize_tokens"] for x in xs))
+        assert sum(x["cost_flops"] for x in xs) == pytest.approx(full)
+    valued = s.valued_specs
+    scores = [x["score"] if x["score"] is not None else np.inf for x in valued]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(x["value"] for x in valued) == pytest.approx(s.regret_now - s.regret_after)
 
 
 def _decisive_world(S=400, seed=0):
@@ -80,9 +112,9 @@ def test_under_a_budget_the_better_of_ratio_and_value_greedy_buys_the_decisive_r
     budget = 6.0 * 100_000 * 100_000
     s = Settings(budget=1.0, q=4, campaign_flops=budget)
     ratio = select_batch_gaussian(cands, dec, mu, sigma, nu, s, [], 0)
-    assert all(i < 8 for i, _, _ in ratio[0])
+    assert all(p.index < 8 for p in ratio[0])
     picks, gain = best_batch(cands, dec, mu, sigma, nu, s, [], 0)
-    assert [i for i, _, _ in picks] == [8] and gain > 5 * ratio[1]
+    assert [p.index for p in picks] == [8] and gain > 5 * ratio[1]
     unlimited = best_batch(cands, dec, mu, sigma, nu, Settings(budget=1.0, q=4), [], 0)
     assert unlimited == ratio  # without a budget: value per FLOP only
 
