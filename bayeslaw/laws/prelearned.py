@@ -53,7 +53,13 @@ def log_rectified(F, beta, log_P, D_prime):
 
 def log_loss(theta, N, D, D_prime):
     """log L of :mod:`bayeslaw.laws.prelearned`."""
-    log_P = log_prelearned(theta["S"], theta["mu"], N, log_pos(D))
+    return log_loss_of_pretraining(theta, N, log_pos(D), D_prime)
+
+
+def log_loss_of_pretraining(theta, N, log_D, D_prime):
+    """log L given log of the pretraining tokens that count (D here; the effective
+    tokens of :mod:`bayeslaw.laws.repetition`)."""
+    log_P = log_prelearned(theta["S"], theta["mu"], N, log_D)
     return log_sum(
         jnp.log(theta["E"]),
         log_power(jnp.log(theta["A"]), theta["alpha"], N),

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from bayeslaw.laws.base import Law, log_pos, log_power, log_sum
-from bayeslaw.laws.prelearned import log_prelearned, log_rectified
+from bayeslaw.laws.base import Law, log_pos
+from bayeslaw.laws.prelearned import log_loss_of_pretraining
 
 
 def effective_tokens(D, U, R_star):
@@ -41,12 +41,7 @@ def effective_tokens(D, U, R_star):
 def log_loss(theta, N, D, D_prime):
     """log L of :mod:`bayeslaw.laws.repetition`."""
     D_eff = effective_tokens(D, theta["U"], theta["R_star"])
-    log_P = log_prelearned(theta["S"], theta["mu"], N, log_pos(D_eff))
-    return log_sum(
-        jnp.log(theta["E"]),
-        log_power(jnp.log(theta["A"]), theta["alpha"], N),
-        log_rectified(theta["F"], theta["beta"], log_P, D_prime),
-    )
+    return log_loss_of_pretraining(theta, N, log_pos(D_eff), D_prime)
 
 
 LAW = Law(
