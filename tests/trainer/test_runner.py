@@ -172,6 +172,23 @@ def test_a_truncated_checkpoint_is_skipped_and_the_stream_retrained(tiny, opts):
     assert not list(Path(last.path).parent.glob("*.tmp"))
 
 
+class _StepKiller:
+    """Counts the trainer's steps (``count``) and raises a simulated kill at step
+    ``kill_at`` (None: never)."""
+
+    def __init__(self, monkeypatch, kill_at):
+        self.count, self.kill_at = 0, kill_at
+        real_step = engine.Trainer._train_step
+
+        def counting(trainer):
+            self.count += 1
+            if self.count == self.kill_at:
+                raise KeyboardInterrupt("simulated kill")
+            return real_step(trainer)
+
+        monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+
+
 @pytest.mark.parametrize("crash_at, redone, recorded", [
     # SPEC's first checkpoint (step 12) costs 47 steps: 12 pretraining, a 1-step cooldown,
     # then the foldoc stream: 6 stable + 2 decay (D' = 4096), 20 stable + 6 decay
@@ -186,23 +203,15 @@ def test_a_kill_between_checkpoints_resumes_from_the_latest_save(
     import dataclasses
     opts = dataclasses.replace(opts, save_every_s=0.0)  # save every 10 steps
     clean = execute(SPEC, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
-    steps, real_step, kill = [0], engine.Trainer._train_step, [crash_at]
-
-    def counting(self):
-        steps[0] += 1
-        if steps[0] == kill[0]:
-            raise KeyboardInterrupt("simulated kill")
-        return real_step(self)
-
-    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    steps = _StepKiller(monkeypatch, crash_at)
     with pytest.raises(KeyboardInterrupt):
         execute(SPEC, tiny, opts)
-    kill[0] = None
+    steps.kill_at = None
     with RunStore(opts.store) as store:  # each point is recorded as soon as it is done
         assert store.count() == recorded
-    steps[0] = 0
+    steps.count = 0
     resumed = execute(SPEC, tiny, opts)
-    assert steps[0] == redone  # nothing before the last save is trained again
+    assert steps.count == redone  # nothing before the last save is trained again
     assert [r.run_id for r in resumed] == [r.run_id for r in clean]
     for r, c in zip(resumed, clean, strict=True):
         assert (r.pretrain_tokens, r.specialize_tokens) == (c.pretrain_tokens, c.specialize_tokens)
@@ -220,21 +229,13 @@ def test_a_kill_during_a_decay_resumes_it_from_its_last_save(tiny, opts, tmp_pat
     spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 12, specialize_tokens=(16 * 32 * 60,),
                    domains=("bible",), seed=4)
     clean = execute(spec, tiny, dataclasses.replace(opts, store=str(tmp_path / "clean.db")))
-    steps, real_step, kill = [0], engine.Trainer._train_step, [12 + 1 + 48 + 12]
-
-    def counting(self):
-        steps[0] += 1
-        if steps[0] == kill[0]:
-            raise KeyboardInterrupt("simulated kill")
-        return real_step(self)
-
-    monkeypatch.setattr(engine.Trainer, "_train_step", counting)
+    steps = _StepKiller(monkeypatch, 12 + 1 + 48 + 12)
     with pytest.raises(KeyboardInterrupt):  # in the decay's last step
         execute(spec, tiny, opts)
     assert len(list(opts.ckpt_dir().glob("decay_*.pt"))) == 1
-    kill[0], steps[0] = None, 0
+    steps.kill_at, steps.count = None, 0
     resumed = execute(spec, tiny, opts)
-    assert steps[0] == 2  # from the decay's save at 10 of 12
+    assert steps.count == 2  # from the decay's save at 10 of 12
     assert [r.to_dict()["metrics"]["train_loss"] for r in resumed] == [
         r.metrics["train_loss"] for r in clean]
     assert [(r.run_id, r.loss, r.specialize_tokens) for r in resumed] == [
