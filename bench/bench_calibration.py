@@ -107,11 +107,7 @@ def interval_rows(post, held: Sequence, *, seed: int = 0) -> list[dict]:
                     for k in ("params", "pretrain_tokens", "specialize_tokens"))
         _, y = sample(post, N, D, Dp, dom, seed=seed)
         q = np.percentile(y, [5, 25, 50, 75, 95], axis=0)
-        for i, r in enumerate(rs):
-            rows.append({"run_id": r.run_id, "domain": dom, "loss": r.loss,
-                         "q50": float(q[2, i]), "rel_error": float(q[2, i] / r.loss - 1),
-                         "inside50": bool(q[1, i] <= r.loss <= q[3, i]),
-                         "inside90": bool(q[0, i] <= r.loss <= q[4, i])})
+        rows += quantile_rows(dict(zip(("q05", "q25", "q50", "q75", "q95"), q, strict=True)), rs)
     return rows
 
 
@@ -141,7 +137,8 @@ def per_law(train: Sequence, held: Sequence, settings: dict, *, law: str) -> tup
 
 
 def quantile_rows(q: dict, held: Sequence) -> list[dict]:
-    """:func:`interval_rows`' rows from quantile arrays over ``held`` (NaN: skipped)."""
+    """Per held-out run: median, coverage, error, from quantile arrays over ``held``
+    (``q05`` ... ``q95``; a NaN median, an unpredicted run, is skipped)."""
     rows = []
     for i, r in enumerate(held):
         if not np.isfinite(q["q50"][i]):
