@@ -14,7 +14,7 @@ active-set Newton method on the simplex, Nocedal & Wright 2006, ch. 16):
 - a_j = 0 stays fixed when its gradient is at least the free variables' mean
   gradient (the KKT multiplier estimate), else it is free;
 - the step solves the equality-constrained quadratic model on the free variables
-  (the KKT system [H 1; 1' 0], one small solve per searcher);
+  (the KKT system [H 1; 1' 0], one small solve per searcher, :mod:`bayeslaw.plan.small`);
 - the step is projected back (a clipped at 0 and renormalized) and a backtracking
   line search (t in {1, 1/2, 1/4, 1/8} or none) keeps f from increasing.
 
@@ -35,7 +35,7 @@ import jax
 import jax.numpy as jnp
 
 from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
-from bayeslaw.plan import kernel
+from bayeslaw.plan import kernel, small
 
 STEPS = (0.0, 1.0, 0.5, 0.25, 0.125)
 
@@ -74,11 +74,11 @@ def _direction(g, H, z, fix_share: bool):
     K = jnp.concatenate([jnp.concatenate([Hf, c[:, :, None]], 2),
                          jnp.concatenate([c[:, None, :], none], 2)], 1)
     rhs = jnp.concatenate([-jnp.where(free, g, 0.0), jnp.zeros_like(g[:, :1])], 1)
-    d = jnp.linalg.solve(K, rhs[..., None])[..., 0][:, :-1]
+    d = small.solve(K, rhs)[:, :-1]
     # the reduced Hessian: H on the free variables, projected on sum(d_a) = 0
     P = jnp.where(both, eye, 0.0) - c[:, :, None] * c[:, None, :] / jnp.maximum(
         c.sum(1), 1.0)[:, None, None]
-    pd = jnp.linalg.eigvalsh(P @ H @ P + (eye - P)).min(1) > 0
+    pd = small.positive_definite(P @ H @ P + (eye - P))
     good = pd & jnp.all(jnp.isfinite(d), axis=1)
     return jnp.where(good[:, None], d, 0.0).T, pd
 
