@@ -63,7 +63,7 @@ class Measured:
     def of_posterior(cls, posterior) -> Measured:
         """From the runs a posterior file was fitted to (its constant data)."""
         first = getattr(posterior, "components", (posterior,))[0]  # a stacked mixture's
-        data = first.idata.constant_data  # laws share their runs
+        data = first.group("constant_data")  # laws share their runs
         return cls.of(data["N"], data["D"], data["D_prime"])
 
     @classmethod

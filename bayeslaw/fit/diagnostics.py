@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bayeslaw.errors import BayeslawError
-from bayeslaw.fit._arviz import az
+from bayeslaw.fit import rank_stats
 
 
 @dataclass(frozen=True)
@@ -77,21 +77,23 @@ class Diagnostics:
         return not self.warnings
 
 
-def _per_param(ds, names) -> dict[str, float]:
-    """The worst value over a parameter's domains (max R-hat / min ESS handled by caller)."""
-    return {n: np.asarray(ds[n].values, dtype=float) for n in names}
+def _per_symbol(post_group, name, fn) -> np.ndarray:
+    """``fn`` of (chains, draws) applied to each of a symbol's columns (domains)."""
+    v = np.asarray(post_group[name].values, dtype=float)
+    cols = v.reshape(v.shape[0], v.shape[1], -1)
+    return np.array([fn(cols[:, :, j]) for j in range(cols.shape[2])])
 
 
 def _convergence(post, names):
-    if post.idata.posterior.sizes["chain"] < 2 or post.idata.posterior.sizes["draw"] < 4:
+    """Each symbol's worst R-hat and smallest bulk / tail ESS over its domains
+    (:mod:`bayeslaw.fit.rank_stats`, the figures of ArviZ without importing it)."""
+    g = post.group("posterior")
+    if g.sizes["chain"] < 2 or g.sizes["draw"] < 4:
         nan = {n: float("nan") for n in names}
         return nan, dict(nan), dict(nan)
-    sub = post.idata.posterior[names]
-    rhat = {k: float(np.nanmax(v)) for k, v in _per_param(az.rhat(sub), names).items()}
-    bulk = {k: float(np.nanmin(v)) for k, v in
-            _per_param(az.ess(sub, method="bulk"), names).items()}
-    tail = {k: float(np.nanmin(v)) for k, v in
-            _per_param(az.ess(sub, method="tail"), names).items()}
+    rhat = {n: float(np.nanmax(_per_symbol(g, n, rank_stats.rhat))) for n in names}
+    bulk = {n: float(np.nanmin(_per_symbol(g, n, rank_stats.ess_bulk))) for n in names}
+    tail = {n: float(np.nanmin(_per_symbol(g, n, rank_stats.ess_tail))) for n in names}
     return rhat, bulk, tail
 
 
@@ -188,10 +190,10 @@ def convergence(post, thresholds: Thresholds = THRESHOLDS) -> Convergence | None
         return None
     names = [*post.law.params, "sigma", "nu"]
     rhat, bulk, tail = _convergence(post, names)
-    stats = post.idata.get("sample_stats")
+    stats = post.group("sample_stats")
     div = int(stats["diverging"].values.sum()) if stats is not None and \
         "diverging" in stats else 0
-    sizes = post.idata.posterior.sizes
+    sizes = post.group("posterior").sizes
     return Convergence(int(sizes["chain"]), int(sizes["draw"]), rhat, bulk, tail, div,
                        thresholds)
 
@@ -255,8 +257,8 @@ def diagnose(post) -> Diagnostics:
     rhat, bulk, tail = _convergence(post, names)
     stats = post.idata.get("sample_stats")
     div = int(stats["diverging"].values.sum()) if stats is not None else 0
-    bfmi = [float(b) for b in az.bfmi(post.idata)] if stats is not None and \
-        "energy" in stats else []
+    bfmi = [float(b) for b in rank_stats.bfmi(stats["energy"].values)] if stats is not None \
+        and "energy" in stats else []
     d = Diagnostics(rhat, bulk, tail, div, bfmi, _ppc(post), _prior_check(post))
     if post.method == "nuts":
         d.warnings = _warnings(d, post.idata.posterior.sizes["chain"])

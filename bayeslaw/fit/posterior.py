@@ -20,7 +20,6 @@ import numpy as np
 
 from bayeslaw.draws import Draws, Population
 from bayeslaw.errors import BayeslawError
-from bayeslaw.fit._arviz import az
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -48,15 +47,56 @@ def provenance(law: Law, priors_toml: str, run_ids, domains, *, method: str, see
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
 
 
+class FileGroups:
+    """A posterior file's groups read with xarray alone, each an ``xarray.Dataset``.
+
+    Importing ArviZ takes ~1.5 s (matplotlib, scipy.stats), a third of a ``bayeslaw plan``
+    call on an existing posterior, and the planner needs only the draws, the attrs, the
+    runs and the sampler's statistics; :attr:`Posterior.idata` builds the full
+    ``InferenceData`` from these datasets when something asks for it.
+    """
+
+    def __init__(self, datasets: dict, attrs: dict | None = None):
+        self.datasets = datasets
+        self.attrs = dict(attrs or {})
+
+    def groups(self) -> list[str]:
+        return list(self.datasets)
+
+    def get(self, name: str, default=None):
+        return self.datasets.get(name, default)
+
+    def __getattr__(self, name: str):
+        try:
+            return self.__dict__["datasets"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 @dataclass(frozen=True)
 class Posterior:
-    """A law's posterior; ``idata`` holds everything, the properties are views of it."""
+    """A law's posterior: an ArviZ ``InferenceData`` (or the groups of a file read without
+    ArviZ, :class:`FileGroups`) with its provenance; the properties are views of it."""
 
-    idata: az.InferenceData
+    source: object
+
+    @cached_property
+    def idata(self):
+        """The whole posterior as an ``arviz.InferenceData``."""
+        from bayeslaw.fit._arviz import az
+
+        if isinstance(self.source, FileGroups):
+            return az.InferenceData(attrs=self.source.attrs or None, **self.source.datasets)
+        return self.source
+
+    def group(self, name: str):
+        """One group (``posterior``, ``sample_stats``, ``constant_data``, ...) as an
+        ``xarray.Dataset``, or None; reads no more than the file gave."""
+        return self.source.get(name)
 
     @property
     def attrs(self) -> dict:
-        return dict(self.idata.posterior.attrs)
+        return dict(self.group("posterior").attrs)
 
     @property
     def law(self) -> Law:
@@ -75,7 +115,7 @@ class Posterior:
         return str(self.attrs.get("method", "nuts"))
 
     def _flat(self, name: str) -> np.ndarray:
-        v = self.idata.posterior[name].values
+        v = self.group("posterior")[name].values
         return v.reshape(v.shape[0] * v.shape[1], *v.shape[2:])
 
     @cached_property
@@ -89,7 +129,7 @@ class Posterior:
         written before it was stored)."""
         names = [(f"u_{p}_mu", f"u_{p}_sd") for p in self.law.domain_params]
         if not names or "scales" not in self.attrs or \
-                any(m not in self.idata.posterior or s not in self.idata.posterior
+                any(m not in self.group("posterior") or s not in self.group("posterior")
                     for m, s in names):
             return None
         offset, link = _links(self.law, json.loads(self.attrs["scales"]))
@@ -150,7 +190,7 @@ class Posterior:
 
     def run_flops(self) -> np.ndarray:
         """6 N (D + D') of each run the posterior was fitted to (from its constant data)."""
-        data = self.idata.constant_data
+        data = self.group("constant_data")
         return 6.0 * np.asarray(data["N"]) * (np.asarray(data["D"]) + np.asarray(data["D_prime"]))
 
     def check_budget(self, budget: float) -> None:
@@ -174,21 +214,39 @@ class Posterior:
             raise BayeslawError(f"{path} is a stacked posterior of several laws; read it with "
                                 "bayeslaw.fit.posterior.load")
         try:
-            idata = az.from_netcdf(str(path), engine="h5netcdf")
+            groups = read_groups(path)
         except Exception as e:  # h5py/xarray raise many types for foreign files
             raise BayeslawError(f"not a bayeslaw posterior file: {path} ({e})") from None
-        if "posterior" not in idata.groups() or \
-                idata.posterior.attrs.get("bayeslaw_format") != FORMAT:
+        if "posterior" not in groups.groups() or \
+                groups.posterior.attrs.get("bayeslaw_format") != FORMAT:
             raise BayeslawError(f"not a bayeslaw posterior file: {path} "
                                 "(write one with `bayeslaw fit --out FILE`)")
-        _check_draws(idata, path)
-        return cls(idata)
+        _check_draws(groups, path)
+        return cls(groups)
 
 
-def _check_draws(idata: az.InferenceData, path) -> None:
+def read_groups(path, prefix: str = "") -> FileGroups:
+    """Every group under ``prefix`` of a netCDF file written by ``InferenceData.to_netcdf``,
+    loaded into memory (as ``az.from_netcdf`` does, without importing ArviZ)."""
+    import h5netcdf
+    import xarray as xr
+
+    with h5netcdf.File(str(path), "r") as f:
+        node = f[prefix] if prefix else f
+        names = list(node.groups)
+        attrs = {k: v for k, v in node.attrs.items() if not k.startswith("_")}
+    out = {}
+    for g in names:
+        with xr.open_dataset(str(path), group=f"{prefix}/{g}" if prefix else g,
+                             engine="h5netcdf") as ds:
+            out[g] = ds.load()
+    return FileGroups(out, attrs)
+
+
+def _check_draws(groups, path) -> None:
     """A posterior file altered after it was written (a variable dropped, NaN draws)
     is refused here, naming what is wrong, rather than failing later in numpy."""
-    post = idata.posterior
+    post = groups.posterior
     law = get_law(str(post.attrs.get("law")))
     for name in (*law.params, "sigma", "nu"):
         if name not in post:
@@ -223,6 +281,8 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
                       for s in (f"u_{p}_mu", f"u_{p}_sd") if s in samples})
     constant = {"N": fdata.N, "D": fdata.D, "D_prime": fdata.D_prime,
                 "domain_index": fdata.dom}
+    from bayeslaw.fit._arviz import az
+
     idata = az.from_dict(
         posterior=posterior, sample_stats=stats or None,
         log_likelihood={"log_loss": log_lik}, observed_data={"log_loss": fdata.log_loss},

@@ -74,9 +74,8 @@ def load(path: str | os.PathLike):
     """Read a file written by :func:`save` as a StackedPosterior."""
     import xarray as xr
 
-    from bayeslaw.fit._arviz import az
     from bayeslaw.fit.calibrate import Calibration
-    from bayeslaw.fit.posterior import Posterior
+    from bayeslaw.fit.posterior import FileGroups, Posterior
     from bayeslaw.fit.stack import StackedPosterior
 
     attrs = root_attrs(path)
@@ -88,7 +87,7 @@ def load(path: str | os.PathLike):
         for g in gs:
             with xr.open_dataset(str(path), group=f"laws/{law}/{g}", engine="h5netcdf") as ds:
                 groups[g] = ds.load()
-        comps.append(Posterior(az.InferenceData(**groups)))
+        comps.append(Posterior(FileGroups(groups)))
     calib = Calibration.from_json(attrs["calibration"]) if attrs.get("calibration") else None
     return StackedPosterior(tuple(comps), np.array(json.loads(attrs["weights"])),
                             int(attrs.get("n_draws", 0)) or None, calib)
