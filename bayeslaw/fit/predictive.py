@@ -44,7 +44,6 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     ``widen=False`` ignores the posterior's extrapolation calibration, if it has one.
     """
     import jax
-    import jax.numpy as jnp
 
     from bayeslaw._jax import setup
     from bayeslaw.fit.likelihood import sample_obs
@@ -54,12 +53,13 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     _check_point(N, D, D_prime)
     theta = posterior.draws.for_domain(_domain(posterior, domain))
     extra = (None,) * N.ndim
-    theta = {k: jnp.asarray(v)[(slice(None), *extra)] for k, v in theta.items()}
-    log_mu = posterior.law.log_loss(theta, N, D, D_prime)
-    sigma, nu = (jnp.asarray(posterior.noise[k])[(slice(None), *extra)] for k in ("sigma", "nu"))
+    theta = {k: np.asarray(v, dtype=float)[(slice(None), *extra)] for k, v in theta.items()}
+    log_mu = posterior.law.evaluate(theta, N, D, D_prime)
+    sigma, nu = (np.asarray(posterior.noise[k], float)[(slice(None), *extra)]
+                 for k in ("sigma", "nu"))
     calibration = getattr(posterior, "calibration", None) if widen else None
     if calibration is not None:
-        sigma = jnp.sqrt(sigma**2 + jnp.asarray(calibration.extra_var(N, D, D_prime))[None])
+        sigma = np.sqrt(sigma**2 + np.asarray(calibration.extra_var(N, D, D_prime))[None])
     y = sample_obs(jax.random.PRNGKey(seed), log_mu, sigma, nu)
     # A Student-t draw with a small nu can lie beyond exp's float64 range (|log L| > 709):
     # such a draw is an astronomically large (or small) loss, kept finite and positive

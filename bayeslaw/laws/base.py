@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
+import jax
 import jax.numpy as jnp
 
 Array = jnp.ndarray
@@ -49,9 +51,23 @@ class Law:
         """L(N, D, D') (the exponential of :attr:`log_loss`)."""
         return jnp.exp(self.log_loss(theta, N, D, D_prime))
 
+    def evaluate(self, theta: Mapping[str, Array], N, D, D_prime) -> Array:
+        """:attr:`log_loss` on concrete arrays as one compiled program per shape.
+
+        Called eagerly, a law runs as a dozen separately dispatched (and, in a new
+        process, separately compiled) jax operations; the report and the suggester
+        evaluate laws on concrete grids of draws x points and use this instead.
+        """
+        return _evaluate(self, dict(theta), N, D, D_prime)
+
     @property
     def shared_params(self) -> tuple[str, ...]:
         return tuple(p for p in self.params if p not in self.domain_params)
+
+
+@partial(jax.jit, static_argnums=0)
+def _evaluate(law: Law, theta, N, D, D_prime):
+    return law.log_loss(theta, N, D, D_prime)
 
 
 def log_power(log_coef, exponent, x):

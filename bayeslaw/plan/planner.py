@@ -143,9 +143,9 @@ def blind_to_split(draws: Draws) -> bool:
     theta = {p: v if v.ndim == 3 else v[..., None] for p, v in theta.items()}  # (n, 1, kd)
     N = np.array([1e6, 1e8, 1e10])[:, None]
     a, b = 20.0 * N, 3.0 * N
-    split = np.asarray(draws.law.loss(theta, N, a, b))
-    pooled = [np.asarray(draws.law.loss(theta, N, a + b, 0.0 * a)),
-              np.asarray(draws.law.loss(theta, N, 0.0 * a, a + b))]
+    split = np.exp(np.asarray(draws.law.evaluate(theta, N, a, b)))
+    pooled = [np.exp(np.asarray(draws.law.evaluate(theta, N, a + b, 0.0 * a))),
+              np.exp(np.asarray(draws.law.evaluate(theta, N, 0.0 * a, a + b)))]
     return all(np.allclose(split, p, rtol=1e-9, atol=0.0) for p in pooled)
 
 

@@ -70,7 +70,7 @@ class PerDrawOptimum:
 
 
 def bounds(sp: SearchSpace, B: int, u0=None) -> kernel.Bounds:
-    f = lambda x: jnp.asarray(x, dtype=jnp.float64)  # noqa: E731
+    f = lambda x: np.asarray(x, dtype=np.float64)  # noqa: E731  (jit takes numpy; no eager ops)
     fix = 0.0 if sp.fixed_pretrain is None else sp.fixed_pretrain
     s0 = 1.0 if sp.share is None else sp.share
     return kernel.Bounds(
@@ -187,8 +187,8 @@ def _solve(law, theta, k, kd, sp, quantile, u0, start) -> Allocation:
     edge = lambda x: None if x is None else np.pad(np.asarray(x, float), (0, Bp - B), "edge")  # noqa: E731
     cfg = config(sp, quantile, free_u=u0 is None)
     b = bounds(sp, Bp, edge(u0))
-    th, m_ = {p: jnp.asarray(v) for p, v in th.items()}, jnp.asarray(m)
-    w = jnp.full((kd, Bp), 1.0 / k if kd == 1 else 1.0 / kd)
+    th, m_ = {p: np.asarray(v, float) for p, v in th.items()}, np.asarray(m, float)
+    w = np.full((kd, Bp), 1.0 / k if kd == 1 else 1.0 / kd)
     cap = b.specialize_cap
     # the grid search where Newton does not apply: a quantile (not smooth), and
     # heterogeneous domains with caps, a size menu or a fixed pretraining (their kinks, and
@@ -201,8 +201,8 @@ def _solve(law, theta, k, kd, sp, quantile, u0, start) -> Allocation:
         N, D, Dp, value = kernel.evaluate(law, cfg, b, th, m_, w, u, s)
     else:
         if start is not None:
-            u = b.u0 if u0 is not None else jnp.clip(jnp.asarray(edge(start[0])), b.u_lo, b.u_hi)
-            s = jnp.clip(jnp.asarray(edge(start[1])), 0.0, 1.0) if cfg.free_s else b.s0
+            u = b.u0 if u0 is not None else np.clip(edge(start[0]), b.u_lo, b.u_hi)
+            s = np.clip(edge(start[1]), 0.0, 1.0) if cfg.free_s else b.s0
             start = (u, s)
         u, s, ok, w, (N, D, Dp, value) = _smooth(law, cfg, b, th, m_, w, start)
         left = np.flatnonzero(~np.asarray(ok)[:B])

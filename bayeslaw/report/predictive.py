@@ -45,12 +45,10 @@ def mean_loss(draws: Draws, domain: str | int, N, D, D_prime) -> np.ndarray:
     from bayeslaw._jax import setup
 
     setup()
-    import jax.numpy as jnp
 
     N, D, D_prime = (np.asarray(x, dtype=float).ravel() for x in np.broadcast_arrays(N, D, D_prime))
-    theta = {k: jnp.asarray(v)[:, None] for k, v in draws.for_domain(domain).items()}
-    log_l = draws.law.log_loss(theta, jnp.asarray(N)[None], jnp.asarray(D)[None],
-                               jnp.asarray(D_prime)[None])
+    theta = {k: np.asarray(v, dtype=float)[:, None] for k, v in draws.for_domain(domain).items()}
+    log_l = draws.law.evaluate(theta, N[None], D[None], D_prime[None])
     return np.exp(np.asarray(log_l, dtype=float))
 
 

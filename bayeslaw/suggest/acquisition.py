@@ -61,15 +61,14 @@ def predicted_log_loss(draws: Draws, candidates: list[Candidate]) -> np.ndarray:
     from bayeslaw import _jax
 
     _jax.setup()
-    import jax.numpy as jnp
 
     out = np.empty((draws.n_draws, len(candidates)))
     for dom in {c.domain for c in candidates}:
         idx = [i for i, c in enumerate(candidates) if c.domain == dom]
         x = np.array([[candidates[i].params, candidates[i].pretrain_tokens,
                        candidates[i].specialize_tokens] for i in idx], float)
-        theta = {k: jnp.asarray(v)[:, None] for k, v in draws.for_domain(dom).items()}
-        out[:, idx] = np.asarray(draws.law.log_loss(theta, x[None, :, 0], x[None, :, 1],
+        theta = {k: np.asarray(v, dtype=float)[:, None] for k, v in draws.for_domain(dom).items()}
+        out[:, idx] = np.asarray(draws.law.evaluate(theta, x[None, :, 0], x[None, :, 1],
                                                     x[None, :, 2]))
     return out
 
