@@ -1,26 +1,35 @@
-"""Compute spent on experiments until the planned split is good enough: suggestion loop
-vs a uniform grid vs random runs, against simulated ground truths.
+"""Does the suggestion loop pay? Compute spent on experiments until the planned split is
+good enough, for the loop and for three designs without a model, on simulated worlds.
 
-For each seed a true domain_gap law (perturbed around a base) answers runs with 0.5%
-noise. Each strategy executes batches of runs from one menu (per-run cap CAP); after
-every batch the runs are fitted, the Bayes decision at the target budget
-(--extrapolation x the cap, k = --k domains) is planned, and its TRUE regret
-L_true(decision)/L_true* - 1 is measured. Reported, per --target level (the issue's
-is 0.5%): the compute (branching-aware, see docs/suggest.md) from which on the true
-regret stays under the level until the end of the strategy's trace, for
+Worlds are drawn from a prior over truths (:func:`make_world`): the law is domain_gap or
+saturation (domain_gap with a gap that fades with pretraining, a truth the fitted
+domain_gap cannot express exactly), with exponents, gap, gap scale and fade drawn wide;
+runs are answered with 0.5% noise on the loss. Each world starts from a seed design
+(--initial random runs among the cheaper half of the menu); a world is kept only if that
+seed design leaves a real doubt: the TRUE regret of its Bayes decision at the target
+budget (--extrapolation x the per-run cap, k = --k domains) is at least --min-doubt
+(2%); up to --tries seed designs are drawn per world, then the world is redrawn (the
+count of rejections is printed). From the same seed design each strategy executes
+batches of q runs from one menu, refitting domain_gap (NUTS, 2 chains) after each:
 
-  (a) loop:   seed design (--initial runs), then `suggest` batches of q runs, as
-              `bayeslaw loop` does: ``loop`` (Gaussian values, a batch spends at most
-              --growth x the compute so far, the better of the per-FLOP and the
-              by-value greedy batch), ``loop-nogrowth`` (Gaussian values, per-FLOP
-              greedy, no step limit), ``loop-reweight`` (reweighting values, per-FLOP,
-              no step limit: the acquisition of the first version);
-  (b) grid:   nested uniform grids over the menu, coarse to fine (2, 3, 4, 5, then
-              every value per axis), each level one batch;
-  (c) random: the same seed design, then q random menu runs per batch.
+  loop           `suggest` batches as `bayeslaw loop` does (expected regret removed per
+                 FLOP, checkpoint branching, a batch spends at most --growth x the
+                 compute so far);
+  grid           nested uniform grids over the menu, coarse to fine (the runs of each
+                 level the seed design lacks);
+  random         q random menu runs per batch;
+  largest-first  the q most expensive menu runs not yet run (bigger runs extrapolate
+                 less: the heuristic many teams use).
 
-Usage: python bench/bench_suggest.py [--quick] [--seeds 3]
-       [--strategies loop,loop-nogrowth,loop-reweight,grid,random] [--growth 1]
+After every batch the TRUE regret L_true(decision)/L_true* - 1 of the Bayes decision is
+measured. Reported per strategy, over the kept worlds: the compute from which the true
+regret stays under each --target level (median and the 10-90% range over worlds; a
+strategy that never got there counts as infinite), the ratio of the loop's to each
+other strategy's per world, and the true regret at fixed compute (2, 5, 10 and 20x the
+seed design's cost: the regret of the last fit within that spend).
+
+Usage: python bench/bench_suggest.py [--quick] [--seeds 10] [--draws 200]
+       [--strategies loop,grid,random,largest-first]
 """
 
 from __future__ import annotations
@@ -47,24 +56,31 @@ from bayeslaw.suggest.candidates import (  # noqa: E402
 from bayeslaw.suggest.decisions import bayes_decision, decisions_at  # noqa: E402
 from bayeslaw.suggest.loop import LoopConfig, batch_budget, initial_design, run_key  # noqa: E402
 
-BASE = dict(E=1.5, A=30.0, alpha=0.3, B=60.0, beta=0.3, G=0.5, S=2e6, gamma=0.5)
 MENU = Menu((20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000),
             (0, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000),
             (0, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000), ("default",))
 CAP = 6e13
+STRATEGIES = ("loop", "grid", "random", "largest-first")
 
 
-def make_truth(seed: int) -> Truth:
-    rng = np.random.default_rng(1000 + seed)
-    theta = {k: v * np.exp(0.15 * rng.standard_normal()) for k, v in BASE.items()}
-    return Truth(Draws.point("domain_gap", theta), sigma=0.005)
+def make_world(rng: np.random.Generator) -> tuple[str, Truth]:
+    """A truth from the prior over worlds (see the module docstring)."""
+    law = "saturation" if rng.random() < 0.5 else "domain_gap"
+    theta = dict(E=rng.uniform(1.3, 2.0), A=30.0 * np.exp(0.3 * rng.standard_normal()),
+                 alpha=rng.uniform(0.25, 0.4), B=60.0 * np.exp(0.3 * rng.standard_normal()),
+                 beta=rng.uniform(0.25, 0.4), G=np.exp(rng.uniform(np.log(0.15), np.log(1.0))),
+                 S=np.exp(rng.uniform(np.log(3e5), np.log(5e6))), gamma=rng.uniform(0.3, 0.8))
+    if law == "saturation":
+        theta["kappa"] = rng.uniform(0.05, 0.4)
+    return law, Truth(Draws.point(law, theta), sigma=0.005)
 
 
 def make_fitter(seed: int, n: int):
     from bayeslaw.fit import fit
 
     def fitter(runs, i):
-        post = fit(runs, law="domain_gap", chains=2, warmup=n, samples=n, seed=seed * 100 + i)
+        post = fit(runs, law="domain_gap", chains=2, warmup=n, samples=n, seed=seed * 100 + i,
+                   escalate=0)
         return post.draws, post.noise
 
     return fitter
@@ -108,6 +124,9 @@ class Campaign:
                 self.ckpts.append(Checkpoint(f"c{len(self.ckpts)}", s["params"],
                                              s["pretrain_tokens"], "sim"))
 
+    def done(self) -> set:
+        return {run_key(r) for r in self.runs}
+
 
 def _sub(axis: tuple, m: int) -> tuple:
     return tuple(axis[i] for i in np.unique(np.round(np.linspace(0, len(axis) - 1, m)).astype(int)))
@@ -115,67 +134,73 @@ def _sub(axis: tuple, m: int) -> tuple:
 
 def grid_batches():
     """Nested uniform grids over the menu, coarse to fine (2, 3, ... values per axis, up
-    to all); each level adds the runs the coarser ones lacked."""
-    done: set = set()
+    to all): each level as a list of candidates."""
     for m in range(2, 1 + max(map(len, (MENU.params, MENU.pretrain_tokens,
                                         MENU.specialize_tokens)))):
         level = Menu(_sub(MENU.params, m), _sub(MENU.pretrain_tokens, m),
                      _sub(MENU.specialize_tokens, m), MENU.domains)
-        new = [c for c in enumerate_candidates(level, max_run_flops=CAP) if c.key not in done]
-        done |= {c.key for c in new}
-        if new:
-            yield [c.__dict__ for c in new]
+        yield enumerate_candidates(level, max_run_flops=CAP)
 
 
-def run_strategy(name, truth, fitter, scorer, args, seed, limit):
-    camp = Campaign(truth, seed)
-    rng = np.random.default_rng(seed)
-    if name == "grid":
-        batches = iter(grid_batches())
-    else:
-        camp.execute(initial_design(MENU, args.initial, max_run_flops=CAP, seed=seed))
-    trace = []
-    for i in range(args.max_batches):
-        if name == "grid":
-            nxt = next(batches, None)
-            if nxt is None:
-                break
-            camp.execute(nxt)
-            if len(camp.runs) < args.initial:  # too few runs to fit the law yet
-                continue
-        draws, noise = fitter(camp.runs, i)
+def seed_design(truth, fitter, scorer, args, rng):
+    """A seed design leaving at least ``args.min_doubt`` true regret, its fit and regret;
+    None after ``args.tries`` designs that all decide well already."""
+    for t in range(args.tries):
+        specs = initial_design(MENU, args.initial, max_run_flops=CAP,
+                               seed=int(rng.integers(2**31)))
+        camp = Campaign(truth, int(rng.integers(2**31)))
+        camp.execute(specs)
+        draws, noise = fitter(camp.runs, 0)
         regret = scorer(draws)
-        trace.append((camp.spent, regret, len(camp.runs)))
-        print(f"    {name} batch {i}: {len(camp.runs)} runs, spent {camp.spent:.3g}, "
-              f"true regret {regret:.3%}", flush=True)
-        if camp.spent >= limit:
-            break
-        done = {run_key(r) for r in camp.runs}
-        if name.startswith("loop"):
-            method = "reweight" if "reweight" in name else "gaussian"
-            growth = None if name != "loop" else args.growth
-            # as `bayeslaw loop`: the growth step, else (nothing fits it) no limit
-            step = batch_budget(camp.spent, LoopConfig(flops=np.inf, growth=growth))
-            for budget in ((step, None) if growth else (None,)):
-                s = suggest(draws, noise, MENU, Settings(
-                    budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
-                    n_worlds=args.worlds, method=method, campaign_flops=budget),
-                    checkpoints=camp.ckpts, done=done, seed=seed * 1000 + i)
-                if s.valued_specs:
-                    break
-            specs = s.valued_specs  # as the loop: only the runs that inform the decision
-            print(f"    {name} batch {i}: expected regret {s.regret_now:.3%} -> "
-                  f"{s.regret_after:.3%}; picks " + ", ".join(
-                      f"({sp['params']:.0e}, {sp['pretrain_tokens']:.0e}, "
-                      f"{sp['specialize_tokens']:.0e})" for sp in specs), flush=True)
-        elif name == "random":
-            pool = [c for c in enumerate_candidates(MENU, max_run_flops=CAP, exclude=done)]
-            specs = [pool[j].__dict__ for j in rng.choice(len(pool), min(args.q, len(pool)),
-                                                          replace=False)]
-        if name != "grid":
-            if not specs:
+        if regret >= args.min_doubt:
+            return camp, (draws, noise), regret, t + 1
+    return None
+
+
+def next_specs(name, camp, draws, noise, scorer, args, rng, grid, i):
+    done = camp.done()
+    if name == "loop":
+        step = batch_budget(camp.spent, LoopConfig(flops=np.inf, growth=args.growth or None))
+        for budget in ((step, None) if args.growth else (None,)):
+            s = suggest(draws, noise, MENU, Settings(
+                budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
+                campaign_flops=budget), checkpoints=camp.ckpts, done=done,
+                seed=camp.seed * 1000 + i)
+            if s.valued_specs:
                 break
-            camp.execute(specs)
+        print(f"      loop: expected regret {s.regret_now:.3%} -> {s.regret_after:.3%}",
+              flush=True)
+        return s.valued_specs
+    pool = enumerate_candidates(MENU, max_run_flops=CAP, exclude=done)
+    if name == "random":
+        return [pool[j].__dict__ for j in rng.choice(len(pool), min(args.q, len(pool)),
+                                                      replace=False)]
+    if name == "largest-first":
+        pool = sorted(pool, key=lambda c: (-c.full_flops, c.key))
+        return [c.__dict__ for c in pool[:args.q]]
+    for level in grid:  # grid: the next level's runs not yet done
+        new = [c.__dict__ for c in level if c.key not in done]
+        if new:
+            return new
+    return []
+
+
+def run_strategy(name, start, truth, fitter, scorer, args, seed, limit):
+    camp0, (draws, noise), regret0, _ = start
+    camp = Campaign(truth, camp0.seed)
+    camp.runs, camp.ckpts, camp.spent = list(camp0.runs), list(camp0.ckpts), camp0.spent
+    rng = np.random.default_rng(seed)
+    grid = grid_batches()
+    trace = [(camp.spent, regret0, len(camp.runs))]
+    for i in range(1, args.max_batches + 1):
+        specs = next_specs(name, camp, draws, noise, scorer, args, rng, grid, i)
+        if not specs or camp.spent >= limit:
+            break
+        camp.execute(specs)
+        draws, noise = fitter(camp.runs, i)
+        trace.append((camp.spent, scorer(draws), len(camp.runs)))
+        print(f"    {name} batch {i}: {len(camp.runs)} runs, spent {camp.spent:.3g}, "
+              f"true regret {trace[-1][1]:.3%}", flush=True)
     return trace
 
 
@@ -187,68 +212,104 @@ def reached(trace, target: float):
     return out
 
 
+def regret_at(trace, spend: float) -> float:
+    """The true regret of the last fit made within ``spend``."""
+    within = [r for s, r, _ in trace if s <= spend * (1 + 1e-9)]
+    return within[-1] if within else float("nan")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1 seed, short fits, few batches")
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--draws", type=int, default=300,
+    ap.add_argument("--quick", action="store_true", help="2 worlds, short fits, few batches")
+    ap.add_argument("--seeds", type=int, default=10, help="worlds kept")
+    ap.add_argument("--draws", type=int, default=200,
                     help="NUTS warmup and samples per chain (2 chains)")
     ap.add_argument("--q", type=int, default=4)
     ap.add_argument("--k", type=int, default=4, help="domains of the target decision")
     ap.add_argument("--extrapolation", type=float, default=1000.0,
                     help="target budget as a multiple of the per-run cap")
-    ap.add_argument("--initial", type=int, default=10)
+    ap.add_argument("--initial", type=int, default=12)
+    ap.add_argument("--min-doubt", type=float, default=0.02,
+                    help="a seed design must leave at least this true regret")
+    ap.add_argument("--tries", type=int, default=3, help="seed designs drawn per world")
     ap.add_argument("--growth", type=float, default=1.0,
                     help="loop: a batch spends at most GROWTH x the compute so far (as "
                     "`bayeslaw loop --growth`); 0: no limit")
-    ap.add_argument("--worlds", type=int, default=128)
-    ap.add_argument("--max-batches", type=int, default=10)
-    ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002, 0.001, 0.0005],
-                    help="true-regret levels to report (the issue's goal is 0.005)")
-    ap.add_argument("--strategies", default="loop,loop-nogrowth,loop-reweight,grid,random")
+    ap.add_argument("--max-batches", type=int, default=8)
+    ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002],
+                    help="true-regret levels to report (the issue's is 0.005)")
+    ap.add_argument("--strategies", default=",".join(STRATEGIES))
     args = ap.parse_args()
-    seeds = range(1 if args.quick else args.seeds)
+    names = args.strategies.split(",")
+    n_worlds = 2 if args.quick else args.seeds
     if args.quick:
-        args.max_batches = min(args.max_batches, 6)
-    grid_total = batch_cost(enumerate_candidates(MENU, max_run_flops=CAP))
+        args.max_batches, args.draws = min(args.max_batches, 3), min(args.draws, 100)
+    cands = enumerate_candidates(MENU, max_run_flops=CAP)
+    grid_total = batch_cost(cands)
     budget = args.extrapolation * CAP
-    print(f"menu {len(enumerate_candidates(MENU, max_run_flops=CAP))} runs under the cap "
-          f"{CAP:.3g}; full grid costs {grid_total:.3g} FLOPs; target budget {budget:.3g} "
-          f"with k={args.k}; "
-          f"fit: domain_gap NUTS 2 chains x {args.draws}; true-regret levels {args.target}",
-          flush=True)
-    results = {}
-    for seed in seeds:
-        truth = make_truth(seed)
+    print(f"menu {len(cands)} runs under the cap {CAP:.3g}; full grid costs {grid_total:.3g} "
+          f"FLOPs; target budget {budget:.3g} with k={args.k}; fit: domain_gap NUTS 2 chains x "
+          f"{args.draws}; seed designs of {args.initial} runs leaving >= {args.min_doubt:.0%} "
+          f"true regret; true-regret levels {args.target}", flush=True)
+    results, kept, rejected, t0 = {}, [], 0, time.time()
+    rng = np.random.default_rng(0)
+    while len(kept) < n_worlds:
+        w = len(kept) + rejected
+        law, truth = make_world(rng)
         scorer = Scorer(truth, budget, args.k)
-        fitter = make_fitter(seed, 150 if args.quick else args.draws)
-        for name in args.strategies.split(","):
+        fitter = make_fitter(w, args.draws)
+        start = seed_design(truth, fitter, scorer, args, rng)
+        if start is None:
+            rejected += 1
+            print(f"world {w} ({law}): every seed design already decides within "
+                  f"{args.min_doubt:.0%}; redrawn", flush=True)
+            continue
+        kept.append(w)
+        print(f"world {w} ({law}): seed design {len(start[0].runs)} runs, "
+              f"{start[0].spent:.3g} FLOPs, true regret {start[2]:.2%} (try {start[3]})",
+              flush=True)
+        for name in names:
             t = time.time()
-            trace = run_strategy(name, truth, fitter, scorer, args, seed, grid_total)
-            for target in args.target:
-                results[(seed, name, target)] = reached(trace, target)
+            trace = run_strategy(name, start, truth, fitter, scorer, args, w, grid_total)
+            results[(w, name)] = trace
             steps = " ".join(f"{s:.2g}:{r:.3%}" for s, r, _ in trace)
-            print(f"seed {seed} {name:<6} runs={trace[-1][2]} "
-                  f"({time.time() - t:.0f}s)  spent:true_regret {steps}", flush=True)
-    for target in args.target:
-        summarize(results, seeds, args.strategies.split(","), grid_total, target)
+            print(f"  world {w} {name:<13} runs={trace[-1][2]} ({time.time() - t:.0f}s)  "
+                  f"spent:true_regret {steps}", flush=True)
+    print(f"\n{len(kept)} worlds kept, {rejected} redrawn (their seed designs decided within "
+          f"{args.min_doubt:.0%}); {time.time() - t0:.0f} s")
+    summarize(results, kept, names, args.target)
 
 
-def summarize(results, seeds, names, grid_total, target) -> None:
-    print(f"\ncompute from which the true regret stays under {target:.2%} (FLOPs per seed; "
-          "'>' = not within the batches run)")
-    for name in names:
-        vals = [results[(s, name, target)] for s in seeds]
-        print(f"  {name:<6} " + "  ".join(f"{v:.3g}" if v else f">{grid_total:.3g}"
-                                          for v in vals))
-    for loop in (n for n in names if n != "grid"):
-        if "grid" not in names:
-            break
-        ratios = [(results[(s, loop, target)] or np.inf)
-                  / (results[(s, "grid", target)] or grid_total) for s in seeds]
-        print(f"  ratio {loop}/grid per seed: " + " ".join(f"{r:.3f}" for r in ratios)
-              + f"   median {np.median(ratios):.3f}   (goal <= 0.333; a grid that never got "
-              "there is counted at the full grid's cost, which flatters the grid)")
+def _band(v) -> str:
+    q = np.quantile(np.asarray(v, float), [0.1, 0.5, 0.9], method="inverted_cdf")  # inf-safe
+    return f"median {q[1]:.3g} (10-90%: {q[0]:.3g} - {q[2]:.3g})"
+
+
+def summarize(results, worlds, names, targets) -> None:
+    for target in targets:
+        print(f"\ncompute (FLOPs) from which the true regret stays under {target:.2%} "
+              "(inf: not within the batches run)")
+        got = {n: [reached(results[(w, n)], target) or np.inf for w in worlds] for n in names}
+        for n in names:
+            print(f"  {n:<13} " + " ".join(f"{v:.2g}" for v in got[n]) + f"   {_band(got[n])}")
+        if "loop" in names:
+            for n in names:
+                if n == "loop":
+                    continue
+                r = [a / b if np.isfinite(b) else (0.0 if np.isfinite(a) else np.nan)
+                     for a, b in zip(got["loop"], got[n], strict=True)]
+                print(f"  ratio loop/{n} per world: " + " ".join(f"{x:.2f}" for x in r)
+                      + f"   median {np.nanmedian(r):.2f} (goal <= 0.33 against grid; "
+                      "0 where only the loop got there, nan where neither did)")
+    print("\ntrue regret at fixed compute (x the seed design's cost): median over worlds "
+          "(10-90%)")
+    for mult in (2, 5, 10, 20):
+        row = []
+        for n in names:
+            v = [regret_at(results[(w, n)], mult * results[(w, n)][0][0]) for w in worlds]
+            q = np.nanpercentile(v, [10, 50, 90])
+            row.append(f"{n} {q[1]:.2%} ({q[0]:.2%}-{q[2]:.2%})")
+        print(f"  {mult:>2}x: " + "; ".join(row))
 
 
 if __name__ == "__main__":
