@@ -37,11 +37,14 @@ def add_menu(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-run-flops", type=positive_float(), metavar="F",
                    help="cap on one run's 6 N (D + D')")
     p.add_argument("--menu-params", type=token_count(1), nargs="+", metavar="N",
-                   help="model sizes to choose from (default: those in the store)")
+                   help="model sizes to choose from (default: those in the store plus 2x and "
+                   "4x the largest)")
     p.add_argument("--menu-pretrain-tokens", type=token_count(0), nargs="+", metavar="D",
-                   help="pretraining token counts, 0 allowed (default: those in the store)")
+                   help="pretraining token counts, 0 allowed (default: the store's plus 2x "
+                   "and 4x the largest)")
     p.add_argument("--menu-specialize-tokens", type=token_count(0), nargs="+", metavar="D'",
-                   help="specialization token counts, 0 allowed (default: those in the store)")
+                   help="specialization token counts, 0 allowed (default: the store's plus "
+                   "2x and 4x the largest)")
     p.add_argument("--method", choices=("gaussian", "reweight"), default="gaussian",
                    help="how a run's value is estimated: from the draws' moments "
                    "(gaussian, default) or by reweighting the draws with fantasized "
@@ -82,20 +85,22 @@ def load_posterior(args: argparse.Namespace):
 
 
 def menu_from(args: argparse.Namespace, runs, domains):
-    """The menu from the flags, each missing axis filled with the store's values."""
+    """The menu from the flags; each axis not given is the store's values plus 2x and 4x
+    the largest (:func:`bayeslaw.suggest.candidates.menu_of_runs`, as in the report)."""
     from bayeslaw.errors import BayeslawError
-    from bayeslaw.suggest.candidates import Menu
+    from bayeslaw.suggest.candidates import menu_of_runs
 
-    def axis(flag, field):
-        given = getattr(args, flag)
-        vals = given if given else sorted({getattr(r, field) for r in runs})
-        if not vals:
-            raise BayeslawError(f"no {field} for the menu: pass --{flag.replace('_', '-')} "
-                                "or import runs into the store")
-        return tuple(int(round(v)) for v in vals)
-
-    return Menu(axis("menu_params", "params"), axis("menu_pretrain_tokens", "pretrain_tokens"),
-                axis("menu_specialize_tokens", "specialize_tokens"), tuple(domains))
+    runs = list(runs)
+    missing = [flag for flag, given in (("--menu-params", args.menu_params),
+                                        ("--menu-pretrain-tokens", args.menu_pretrain_tokens),
+                                        ("--menu-specialize-tokens",
+                                         args.menu_specialize_tokens)) if not given]
+    if missing and not runs:
+        raise BayeslawError(f"no runs in the store to take the menu from: pass "
+                            f"{', '.join(missing)} or import runs into the store")
+    return menu_of_runs(runs, domains, params=args.menu_params,
+                        pretrain_tokens=args.menu_pretrain_tokens,
+                        specialize_tokens=args.menu_specialize_tokens)
 
 
 def settings_from(args: argparse.Namespace, campaign_flops=None):

@@ -85,22 +85,15 @@ def frontier_budgets(runs: Sequence, budget: float) -> np.ndarray:
 
 def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget: float,
                      k: int, domains: Sequence[str], n: int, seed: int) -> list[dict]:
-    from bayeslaw.suggest import Menu, Settings, suggest
+    from bayeslaw.suggest import Settings, suggest
+    from bayeslaw.suggest.candidates import menu_of_runs
 
     measured = tuple(d for d in domains if any(r.domain == d for r in runs))  # runs only there
-    menu = Menu(*(_extended({getattr(r, axis) for r in runs})
-                  for axis in ("params", "pretrain_tokens", "specialize_tokens")), measured)
+    menu = menu_of_runs(runs, measured)
     done = [(r.params, r.pretrain_tokens, r.specialize_tokens, r.domain) for r in runs]
     s = suggest(draws, noise, menu, Settings(budget=budget, k=k, q=n),
                 checkpoints=list(checkpoints), done=done, domains=list(domains), seed=seed)
     return s.specs
-
-
-def _extended(values: set[int]) -> tuple[int, ...]:
-    """The observed values of a menu axis plus 2x and 4x the largest: the next runs
-    worth making usually reach beyond the data, towards the planned budget."""
-    top = max(values)
-    return tuple(sorted(values | {2 * top, 4 * top}))
 
 
 def _attempt(notes: dict, key: str, what: str, fn: Callable[[], Any]):

@@ -98,6 +98,35 @@ class RunIndex:
         return bool(close.all(axis=1).any())
 
 
+REACH = (2, 4)  # multiples of the largest measured value that a default menu adds
+
+
+def menu_of_runs(runs: Iterable, domains: Sequence[str], *,
+                 params: Sequence[int] | None = None,
+                 pretrain_tokens: Sequence[int] | None = None,
+                 specialize_tokens: Sequence[int] | None = None) -> Menu:
+    """The candidate menu of a campaign, the same for ``suggest``, ``loop`` and the report.
+
+    Each axis is the values given, else the runs' values plus :data:`REACH` (2x and 4x)
+    times the largest: the runs that pin the exponents at 10-100x extrapolation are
+    usually just beyond the store, so a menu of stored values alone could never
+    suggest them. ``max_run_flops`` still caps every candidate.
+    """
+    runs = list(runs)
+
+    def axis(given, field):
+        if given:
+            return tuple(sorted({int(round(v)) for v in given}))
+        vals = {int(getattr(r, field)) for r in runs}
+        if not vals:
+            raise BayeslawError(f"no {field} for the menu: give them or measure some runs")
+        top = max(vals)
+        return tuple(sorted(vals | {m * top for m in REACH}))
+
+    return Menu(axis(params, "params"), axis(pretrain_tokens, "pretrain_tokens"),
+                axis(specialize_tokens, "specialize_tokens"), tuple(domains))
+
+
 def checkpoint_index(checkpoints: Iterable[Checkpoint]) -> dict[tuple[int, int], str]:
     """``(N, D) -> ckpt_id`` of the stored pretraining checkpoints (first id wins)."""
     out: dict[tuple[int, int], str] = {}

@@ -4,7 +4,6 @@ at 4,000 draws x 4 domains on 2 cores, see bayeslaw/plan/small.py)."""
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
