@@ -5,14 +5,19 @@ Writes a CSV of ``--rows`` rows (N, D, D', domain, loss; no run_id, as users bri
 them), then imports it into a fresh store, each path in its own process so that its
 peak RSS is its own:
 
-- ``streamed``: ``bayeslaw runs import`` (``runs.io.import_runs``): records validated
-  and written in batches of 5000 inside one transaction;
+- ``streamed``: ``bayeslaw runs import`` (``runs.io.import_runs``): inside one
+  transaction, chunks of 20,000 CSV rows validated column-wise (``runs.columns``; a
+  chunk with an unusual value row by row) and written; into an empty store, its
+  indexes rebuilt once at the end;
 - ``baseline``: the import before issue 19 (``runs.io.import_file`` of commit
   d6076dc: every record parsed into a list, then one ``RunStore.add``), run from a
   copy of that commit's tree (``git archive``) on ``--baseline-rows`` rows (default
   the same), in the same session;
 - ``re-import``: the same file again into the filled store: every row is checked
-  against the store and skipped, nothing written.
+  against the store (one indexed query per chunk) and skipped, nothing written.
+
+Times: wall and CPU (user + system) seconds of each child; CPU seconds grow less with
+the load of a shared machine, so the load average is printed too.
 
 Usage: python bench/bench_import.py [--rows 1000000] [--baseline-rows N] [--baseline REV]
 """

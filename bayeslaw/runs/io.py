@@ -73,7 +73,7 @@ def _header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
     return list(seen)
 
 
-CHUNK = 50_000  # CSV rows read, and validated column-wise (runs.columns), at once
+CHUNK = 20_000  # CSV rows read, and validated column-wise (runs.columns), at once
 
 
 def _csv_chunks(path: Path) -> Iterator[tuple[list[str], list[int], list[list[str]]]]:

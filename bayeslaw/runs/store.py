@@ -69,7 +69,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-IMPORT_CACHE_KIB = 65536  # SQLite page cache of an import (KiB); its default is 2000
+IMPORT_CACHE_KIB = 32768  # SQLite page cache of an import (KiB); its default is 2000
 COLUMNS = (
     "run_id", "params", "pretrain_tokens", "specialize_tokens", "domain", "loss", "seed",
     "parent_id", "flops", "status", "source", "created_at", "config", "metrics",
