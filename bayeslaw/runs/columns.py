@@ -83,7 +83,7 @@ def store_rows(fieldnames: Sequence[str], rows: Sequence[Sequence[str]],
     defaults : values of required columns the file lacks (plain pretraining data)
     """
     width = len(fieldnames)
-    if not rows or any(len(r) != width for r in rows):
+    if set(map(len, rows)) != {width}:  # also no rows at all
         return None
     given = dict(zip(fieldnames, zip(*rows, strict=True), strict=True))
     counts = {}

@@ -10,6 +10,11 @@ no ``domain``: a file (CSV header) or record (JSON Lines) lacking both imports a
 D' = 0 on the domain :data:`DEFAULT_DOMAIN`. Lacking only one of them is an error:
 a D' without its domain, or a domain without saying how long it was specialized,
 is a file this reader cannot interpret safely.
+
+:func:`import_runs` streams a file into the store in one transaction; the plain chunks
+of a CSV file (every value an ordinary number, only the required columns) are checked
+column-wise (:mod:`bayeslaw.runs.columns`) and any other chunk row by row, with the same
+stored values and the same messages.
 """
 
 from __future__ import annotations
