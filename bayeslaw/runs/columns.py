@@ -31,8 +31,9 @@ disagree on them; ids are drawn in one go (:func:`~bayeslaw.runs.ids.new_ids`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def _count(column: Sequence[str], minimum: int) -> np.ndarray | None:
 
 
 def store_rows(fieldnames: Sequence[str], rows: Sequence[Sequence[str]],
-               defaults: dict[str, str]) -> list[tuple] | None:
+               defaults: Mapping[str, Any]) -> list[tuple] | None:
     """The store's rows for a chunk of CSV rows, or ``None`` when the chunk must be
     validated row by row (see the module docstring).
 
