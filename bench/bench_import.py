@@ -5,14 +5,22 @@ Writes a CSV of ``--rows`` rows (N, D, D', domain, loss; no run_id, as users bri
 them), then imports it into a fresh store, each path in its own process so that its
 peak RSS is its own:
 
-- ``streamed``: ``bayeslaw runs import`` (``runs.io.import_runs``): records validated
-  and written in batches of 5000 inside one transaction;
+- ``streamed``: ``bayeslaw runs import`` (``runs.io.import_runs``): inside one
+  transaction, chunks of 20,000 CSV rows validated column-wise (``runs.columns``; a
+  chunk with an unusual value row by row) and written; into an empty store, its
+  indexes rebuilt once at the end;
 - ``baseline``: the import before issue 19 (``runs.io.import_file`` of commit
   d6076dc: every record parsed into a list, then one ``RunStore.add``), run from a
   copy of that commit's tree (``git archive``) on ``--baseline-rows`` rows (default
   the same), in the same session;
 - ``re-import``: the same file again into the filled store: every row is checked
-  against the store and skipped, nothing written.
+  against the store (one indexed query per chunk) and skipped, nothing written;
+- ``duplicates``: the same file once more with ``allow_duplicates`` (``runs import
+  --allow-duplicates``): every row written again into the filled store, whose indexes
+  are then updated row by row.
+
+Times: wall and CPU (user + system) seconds of each child; CPU seconds grow less with
+the load of a shared machine, so the load average is printed too.
 
 Usage: python bench/bench_import.py [--rows 1000000] [--baseline-rows N] [--baseline REV]
 """
@@ -40,7 +48,7 @@ with RunStore(store) as s:
         skipped = 0
     else:
         from bayeslaw.runs.io import import_runs
-        out = import_runs(s, path)
+        out = import_runs(s, path, allow_duplicates=how == "duplicates")
         written, skipped = out.written, out.skipped
     count = s.count()
 usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -99,6 +107,7 @@ def main() -> None:
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         rows = [("streamed", args.rows, measure(big, tmp / "a.db", "streamed")),
                 ("re-import", args.rows, measure(big, tmp / "a.db", "streamed")),
+                ("duplicates", args.rows, measure(big, tmp / "a.db", "duplicates")),
                 ("baseline", base_rows, measure(small, tmp / "b.db", "baseline", old))]
     # cpu s: the process's user + system time, which a loaded machine inflates less
     print(f"{'path':<10} {'rows':>10} {'wall s':>7} {'cpu s':>6} {'rows/s':>9} {'peak MB':>8} "

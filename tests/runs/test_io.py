@@ -160,3 +160,32 @@ def test_half_a_specialization_is_still_refused(tmp_path, header, lacking):
     jsonl = tmp_path / "runs.jsonl"
     jsonl.write_text(json.dumps({"N": 1000, "D": 20000, header.split(",")[2]: 1, "loss": 3}))
     assert f"missing {lacking}" in read_runs(jsonl).rejected[0].reason
+
+
+def test_imports_drop_and_rebuild_the_indexes_only_when_no_check_needs_them(tmp_path,
+                                                                         monkeypatch):
+    from bayeslaw.runs import io
+
+    monkeypatch.setattr(io, "CHUNK", 2)
+    dropped = []  # the store's size when an import dropped its indexes
+    drop = RunStore.drop_indexes
+    monkeypatch.setattr(RunStore, "drop_indexes", lambda s: dropped.append(s.count()) or drop(s))
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + "".join(f"{100 + i},10,0,a,2.{i}\n" for i in range(7)))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "100,10,0,a,2\n101,10,0,a,2\n102,10,0,a,-1\n")
+
+    def indexes(store):
+        q = "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'runs'"
+        return sorted(tuple(r) for r in store._conn.execute(q))
+
+    with RunStore(tmp_path / "s.db") as store, RunStore(tmp_path / "t.db") as other:
+        before = indexes(store)
+        assert len(before) == 4  # the table, run_id's, runs_domain, runs_measurement
+        assert io.import_runs(store, good).written == 7  # empty: dropped at once
+        assert io.import_runs(store, good).skipped == 7  # the check needs them: kept
+        assert io.import_runs(store, good, allow_duplicates=True).written == 7
+        assert dropped == [0, 7 + 4]  # after a third of the 7 rows the store held
+        assert indexes(store) == before and store.count() == 14
+        assert io.import_runs(other, bad).written == 0  # dropped, then rolled back
+        assert dropped[2:] == [0] and indexes(other) == before and other.count() == 0
