@@ -231,7 +231,7 @@ def main() -> None:
     ap.add_argument("--initial", type=int, default=12)
     ap.add_argument("--min-doubt", type=float, default=0.02,
                     help="a seed design must leave at least this true regret")
-    ap.add_argument("--tries", type=int, default=3, help="seed designs drawn per world")
+    ap.add_argument("--tries", type=int, default=1, help="seed designs drawn per world")
     ap.add_argument("--growth", type=float, default=1.0,
                     help="loop: a batch spends at most GROWTH x the compute so far (as "
                     "`bayeslaw loop --growth`); 0: no limit")
