@@ -115,6 +115,6 @@ def _made() -> dict[str, Any]:
 
 
 def _plain(obj: Any) -> Any:
-    from bayeslaw.cli.common import _clean
+    from bayeslaw.jsonable import plain
 
-    return _clean(obj)
+    return plain(obj)

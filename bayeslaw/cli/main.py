@@ -62,13 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bayeslaw {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"bayeslaw.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"bayeslaw.cli.{name}":
-                continue  # subcommand not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"bayeslaw.cli.{name}").register(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ from importlib import metadata
 
 import numpy as np
 
+from bayeslaw.compute import run_flops
 from bayeslaw.draws import Draws, Population
 from bayeslaw.errors import BayeslawError
 from bayeslaw.laws import Law
@@ -191,7 +192,7 @@ class Posterior:
     def run_flops(self) -> np.ndarray:
         """6 N (D + D') of each run the posterior was fitted to (from its constant data)."""
         data = self.group("constant_data")
-        return 6.0 * np.asarray(data["N"]) * (np.asarray(data["D"]) + np.asarray(data["D_prime"]))
+        return run_flops(np.asarray(data["N"]), np.asarray(data["D"]), np.asarray(data["D_prime"]))
 
     def check_budget(self, budget: float) -> None:
         """A clear error for a budget below the smallest fitted run: planning there would

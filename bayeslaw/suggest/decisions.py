@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
 from bayeslaw.draws import Draws
 
 
@@ -48,10 +49,10 @@ def decision_grid(budget: float, k: int, *, n_params: int = 48, n_shares: int = 
                   ratio_range: tuple[float, float] = (0.5, 5000.0)):
     """(N, D, D') of every grid decision spending exactly ``budget`` (arrays (M,))."""
     T_over_N = np.geomspace(ratio_range[0], ratio_range[1], n_params)
-    N = np.sqrt(budget / (6.0 * T_over_N))
+    N = np.sqrt(budget / (FLOPS_PER_PARAM_TOKEN * T_over_N))
     share = np.linspace(0.0, 1.0, n_shares)
     N, p = (a.ravel() for a in np.meshgrid(N, share, indexing="ij"))
-    T = budget / (6.0 * N)
+    T = budget / (FLOPS_PER_PARAM_TOKEN * N)
     return N, p * T, (1.0 - p) * T / k
 
 

@@ -39,10 +39,10 @@ class Context:
         return json.loads(p.read_text()) if p.exists() else {}
 
     def save(self, section: str, value: Any) -> None:
-        from bayeslaw.cli.common import _clean
+        from bayeslaw.jsonable import plain
 
         doc = self.results()
-        doc[section] = _clean(value)
+        doc[section] = plain(value)
         (self.records / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
 
 
