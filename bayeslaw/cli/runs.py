@@ -15,7 +15,14 @@ from bayeslaw.cli.common import (
     log,
     open_store,
 )
-from bayeslaw.runs.mapping import parse_item
+
+
+def _map_item(text: str, name: str):
+    """``--map FIELD=COLUMN`` (:func:`bayeslaw.runs.mapping.parse_item`), imported only
+    when the flag is given: the run package opens SQLite, which no other command needs."""
+    from bayeslaw.runs.mapping import parse_item
+
+    return parse_item(text, name)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--skip-invalid. Recipes for W&B and MLflow exports: docs/recipes.md.",
     )
     imp.add_argument("file", nargs="?", help="the file (omit with --epoch)")
-    imp.add_argument("--map", action="append", type=arg(parse_item), metavar="FIELD=COLUMN",
+    imp.add_argument("--map", action="append", type=arg(_map_item), metavar="FIELD=COLUMN",
                      dest="column_map", help="read the run field FIELD (params, loss, domain, "
                      "...) from the file's column COLUMN, e.g. loss=eval/loss (repeatable; "
                      "nested JSON keys as a.b)")

@@ -307,14 +307,18 @@ def posterior_predictive(law: Law, fdata, samples: dict, *, seed: int = 0) -> np
 
     the fit's observation model (:func:`bayeslaw.fit.likelihood.distribution`), drawn
     with numpy (a location-scale Student-t) so that no sampler program is compiled.
-    The law is evaluated on the runs padded to their bucket (:meth:`FitData.padded`),
-    one compiled program for every fit of that size.
+    The law is evaluated on the runs padded to their bucket (as :meth:`FitData.padded`
+    pads them), one compiled program for every fit of that size.
     """
-    arrays, _ = fdata.padded()
+    from bayeslaw.fit.data import bucket
+
     n = len(fdata.log_loss)
-    theta = {p: (np.asarray(samples[p])[..., arrays["dom"]] if p in law.domain_params
-                 else np.asarray(samples[p])[..., None]) for p in law.params}
-    mu = np.asarray(law.evaluate(theta, arrays["N"], arrays["D"], arrays["D_prime"]))[..., :n]
+    idx = np.minimum(np.arange(bucket(n)), n - 1)
+    theta = {p: (np.asarray(samples[p])[..., np.asarray(fdata.dom)[idx]]
+                 if p in law.domain_params else np.asarray(samples[p])[..., None])
+             for p in law.params}
+    N, D, D_prime = (np.asarray(x, dtype=float)[idx] for x in (fdata.N, fdata.D, fdata.D_prime))
+    mu = np.asarray(law.evaluate(theta, N, D, D_prime))[..., :n]
     sigma, nu = (np.asarray(samples[k], dtype=float)[..., None] for k in ("sigma", "nu"))
     t = np.random.default_rng([seed, 2]).standard_t(np.broadcast_to(nu, mu.shape))
     return mu + sigma * t
