@@ -170,7 +170,7 @@ def _records(rows: Iterable[tuple[int, dict | str]], names: list[str], where, cm
             continue
         record = normalize_keys({k: _blank(v) for k, v in
                                  (cmap.apply(row) if cmap else row).items()})
-        if all(v in (None, "") for v in record.values()):
+        if all(_empty(v) for v in record.values()):
             continue
         if plain:
             record.update(io.PLAIN_DEFAULTS)
@@ -179,13 +179,18 @@ def _records(rows: Iterable[tuple[int, dict | str]], names: list[str], where, cm
         except InvalidRunError as e:
             yield line, io.Rejected(line, str(e))
             continue
-        if record.get("run_id") not in (None, ""):  # generated ids cannot repeat
+        if not _empty(record.get("run_id")):  # generated ids cannot repeat
             if run.run_id in seen:
                 yield line, io.Rejected(line, f"duplicate run_id {run.run_id} "
                                               f"(first on line {seen[run.run_id]})")
                 continue
             seen[run.run_id] = line
         yield line, run
+
+
+def _empty(value: Any) -> bool:
+    """A blank cell (a list or array, e.g. W&B's tags, is a value, never compared)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _blank(value: Any) -> Any:

@@ -22,6 +22,7 @@ from bayeslaw.runs import (
 
 
 def _runs() -> list[Run]:
+    """Three runs: a completed one with a config, a specialization, a failed one."""
     return [
         Run(100_000, 10**6, 0, "web", 3.1, run_id="a", seed=1, config={"lr": 1e-3}),
         Run(200_000, 2 * 10**6, 5_000, "code", 2.9, run_id="b", parent_id="a",
@@ -51,14 +52,15 @@ def test_from_pandas_round_trips_the_store(store_path):
 
 @pytest.mark.parametrize("name", ["runs.parquet", "runs.csv", "runs.jsonl"])
 def test_every_export_format_imports_back_to_the_same_runs(tmp_path, name):
-    write_table(tmp_path / name, _runs())
+    runs = _runs()  # once: created_at is the time of creation
+    write_table(tmp_path / name, runs)
     parsed = read_table(tmp_path / name)
-    assert parsed.runs == _runs() and not parsed.rejected
+    assert parsed.runs == runs and not parsed.rejected
     with RunStore(tmp_path / "s.db") as store:
         assert import_table(store, tmp_path / name).written == 3
         again = import_table(store, tmp_path / name)
         assert (again.written, again.skipped) == (0, 3)  # re-import adds nothing
-        assert store.runs(status=None) == _runs()
+        assert store.runs(status=None) == runs
 
 
 def test_parquet_is_read_as_pandas_reads_it(tmp_path):
@@ -139,3 +141,15 @@ def test_a_file_that_is_not_parquet_is_refused(tmp_path):
     (tmp_path / "x.parquet").write_text("params,loss\n")
     with pytest.raises(BayeslawError, match="not a readable parquet file"):
         read_table(tmp_path / "x.parquet")
+
+
+def test_a_parquet_export_with_list_columns_imports(tmp_path):
+    # W&B's tags come as lists; a column that is not read must not trip the reader
+    pd.DataFrame({"n": [1e6, 2e6], "t": [2e7, 4e7], "l": [3.2, 3.0],
+                  "Tags": [["a", "b"], []]}).to_parquet(tmp_path / "w.parquet")
+    parsed = read_table(tmp_path / "w.parquet", {"params": "n", "D": "t", "loss": "l"})
+    assert [r.loss for r in parsed.runs] == [3.2, 3.0] and not parsed.rejected
+    parsed = read_table(tmp_path / "w.parquet", {"params": "n", "D": "t", "loss": "l",
+                                                 "D_prime": "n", "domain": "Tags"})
+    assert [(r.line, r.reason[:25]) for r in parsed.rejected] == [
+        (1, "domain must be a string ("), (2, "domain must be a string (")]
