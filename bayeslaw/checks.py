@@ -133,12 +133,13 @@ _MAGIC = (
     (b"\x89HDF\r\n\x1a\n", "hdf5"),  # netCDF-4 files are HDF5
     (b"CDF\x01", "netcdf"), (b"CDF\x02", "netcdf"),
     (b"PK\x03\x04", "zip"), (b"%PDF", "pdf"), (b"\x7fELF", "executable"),
-    (b"\x89PNG", "png"),
+    (b"\x89PNG", "png"), (b"PAR1", "parquet"),
 )
 KIND_NAMES = {"sqlite": "a SQLite database (a run store?)", "hdf5": "an HDF5/netCDF file",
               "netcdf": "a netCDF file", "text": "a text file", "binary": "a binary file",
               "zip": "a zip archive", "pdf": "a PDF", "executable": "an executable",
-              "png": "a PNG image", "directory": "a directory", "empty": "an empty file"}
+              "png": "a PNG image", "parquet": "a parquet file", "directory": "a directory",
+              "empty": "an empty file"}
 POSTERIOR_KINDS = ("hdf5", "netcdf")
 TEXT_KINDS = ("text",)
 

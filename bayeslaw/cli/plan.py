@@ -1,4 +1,5 @@
-"""``bayeslaw plan``: the compute-optimal split for a budget, from a posterior file."""
+"""``bayeslaw plan``: the compute-optimal split for a budget, from a posterior file (or,
+with no runs yet, from published point parameters: :mod:`bayeslaw.published`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 from bayeslaw.cli.common import (
     add_json,
     add_new_domains,
+    arg,
     domain_remedy,
     emit_json,
     fraction_float,
@@ -16,6 +18,7 @@ from bayeslaw.cli.common import (
 )
 from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
 from bayeslaw.errors import BayeslawError
+from bayeslaw.published import check_spec
 
 
 def _sizes(text: str) -> list[float]:
@@ -34,9 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "allocation (model size N, pretraining tokens D, specialization tokens D' per domain) "
         "that minimizes the posterior expected mean domain loss, with 50%/90% intervals of "
         "each draw's optimum, the expected regret, and baselines at the same budget.")
-    p.add_argument("--posterior", required=True, metavar="P.nc", action="append",
-                   help="posterior file (bayeslaw fit --out; a stacked one from --law stack); "
-                   "repeat with several laws' files to plan with their stacked mixture")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--posterior", metavar="P.nc", action="append",
+                        help="posterior file (bayeslaw fit --out; a stacked one from --law "
+                        "stack); repeat with several laws' files to plan with their stacked "
+                        "mixture")
+    source.add_argument("--published", metavar="NAME|FILE.toml", type=arg(check_spec),
+                        help="plan without runs from published point parameters: "
+                        "hoffmann2022 (Hoffmann et al. 2022, approach 3), epoch2024 "
+                        "(Besiroglu et al. 2024), or your own TOML file (see "
+                        "bayeslaw/published.py); no posterior, so no uncertainty")
     p.add_argument("--budget", required=True, type=positive_float(), metavar="FLOPS")
     p.add_argument("--domains", type=whole(1), metavar="K", help="number of specialized domains "
                    "(default: the measured domains planned for plus --new-domains)")
@@ -71,6 +81,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
+    if args.published:
+        return _plan_published(args, constraints)
     posterior = _read(Posterior, args.posterior)
     posterior.check_budget(args.budget)
     draws = checked_draws(posterior, args)
@@ -86,6 +98,50 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         print(table(doc))
     return 0
+
+
+NO_UNCERTAINTY = ("none: planned from published point parameters (one draw), not a "
+                  "posterior; the intervals are points and the expected regret is 0 by "
+                  "construction, not because the law is known")
+
+
+def _plan_published(args: argparse.Namespace, constraints) -> int:
+    """A zero-fit plan (:mod:`bayeslaw.published`): the planner on one draw."""
+    from bayeslaw.plan import plan
+    from bayeslaw.published import load
+
+    pub = load(args.published)
+    draws = pub.draws()
+    k = args.domains or len(args.domain or draws.domains) + args.new_domains
+    with domain_remedy():
+        result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
+                      constraints=constraints, quantile=args.quantile)
+    doc = {**result.to_dict(), "published": pub.to_dict(), "uncertainty": NO_UNCERTAINTY}
+    if args.json:
+        emit_json(doc)
+    else:
+        print(published_table(doc))
+    return 0
+
+
+def published_table(doc: dict) -> str:
+    """The human-readable zero-fit plan: the point optimum, its source, and the warning."""
+    pub, r = doc["published"], doc["recommended"]
+    values = ", ".join(f"{k}={v if isinstance(v, list) else f'{v:g}'}"
+                       for k, v in pub["params"].items())
+    lines = [f"Budget {doc['budget']:.3g} FLOPs, k={doc['k']} domain(s): planned from published "
+             f"parameters {pub['name']} ({pub['law']} law: {values})",
+             f"Source: {pub['source']}",
+             "NO UNCERTAINTY: a point estimate, not a posterior; the plan is as good as those "
+             "numbers are for your data and setup. Fit your own runs (bayeslaw fit) for intervals "
+             "and regret.", "",
+             f"{'':<20} {'N':>10} {'D':>10}         D' {'share':>6} {'loss':>8}",
+             f"{'recommended':<20} {r['params']:>10.3g} {r['pretrain_tokens']:>10.3g} "
+             f"{r['specialize_tokens']:>10.3g} {r['pretrain_share']:>6.3f} {r['loss']:>8.4f}",
+             f"Tokens per parameter (D + k D') / N: {r['tokens_per_param']:.3g}"
+             + ("; the law sees only D + D', so all tokens go to pretraining"
+                if doc.get("blind_to_split") else "")]
+    return "\n".join(lines)
 
 
 def _read(Posterior, paths: list[str]):

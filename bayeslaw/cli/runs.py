@@ -9,11 +9,20 @@ from bayeslaw.cli.common import (
     add_force,
     add_json,
     add_store,
+    arg,
     check_output,
     emit_json,
     log,
     open_store,
 )
+
+
+def _map_item(text: str, name: str):
+    """``--map FIELD=COLUMN`` (:func:`bayeslaw.runs.mapping.parse_item`), imported only
+    when the flag is given: the run package opens SQLite, which no other command needs."""
+    from bayeslaw.runs.mapping import parse_item
+
+    return parse_item(text, name)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,12 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     runs_sub = p.add_subparsers(dest="runs_command", metavar="ACTION", required=True)
 
     imp = runs_sub.add_parser(
-        "import", help="import runs from a CSV or JSONL file",
-        description="Import runs from a CSV or JSONL file (columns params, pretrain_tokens, "
-        "specialize_tokens, domain, loss; aliases N, D, D_prime/Dprime). Strict: one invalid "
-        "row imports nothing and exits 2, unless --skip-invalid.",
+        "import", help="import runs from a CSV, JSONL or parquet file",
+        description="Import runs from a CSV, JSONL or parquet file (columns params, "
+        "pretrain_tokens, specialize_tokens, domain, loss; aliases N, D, D_prime/Dprime; other "
+        "names through --map). Strict: one invalid row imports nothing and exits 2, unless "
+        "--skip-invalid. Recipes for W&B and MLflow exports: docs/recipes.md.",
     )
     imp.add_argument("file", nargs="?", help="the file (omit with --epoch)")
+    imp.add_argument("--map", action="append", type=arg(_map_item), metavar="FIELD=COLUMN",
+                     dest="column_map", help="read the run field FIELD (params, loss, domain, "
+                     "...) from the file's column COLUMN, e.g. loss=eval/loss (repeatable; "
+                     "nested JSON keys as a.b)")
     imp.add_argument("--epoch", action="store_true",
                      help="import the bundled Hoffmann et al. 2022 runs as re-extracted by "
                      "Epoch AI (240 plain pretraining runs, D' = 0, domain chinchilla)")
@@ -47,9 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(ls)
     ls.set_defaults(func=cmd_list)
 
-    ex = runs_sub.add_parser("export", help="export runs to CSV or JSONL",
+    ex = runs_sub.add_parser("export", help="export runs to CSV, JSONL or parquet",
                              description="Export runs; the format follows the extension "
-                             "(.csv or .jsonl). The file imports back unchanged.")
+                             "(.csv, .jsonl or .parquet). The file imports back unchanged.")
     ex.add_argument("file")
     ex.add_argument("--domain", action="append", help="only this domain (repeatable)")
     add_force(ex, "an existing file that is not text")
@@ -68,12 +82,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bayeslaw.errors import BayeslawError
-    from bayeslaw.runs.io import import_records, import_runs
+    from bayeslaw.runs.frames import import_table
+    from bayeslaw.runs.io import import_records
+    from bayeslaw.runs.mapping import ColumnMap
     from bayeslaw.runs.store import resolve_path
 
     if (args.file is None) == (not args.epoch):
         raise BayeslawError("give a run file or --epoch (the bundled Chinchilla runs), "
                             "one of them")
+    if args.epoch and args.column_map:
+        raise BayeslawError("--map applies to a run file, not to --epoch")
+    columns = ColumnMap.of(args.column_map)  # a field mapped twice: refused before any I/O
     if args.epoch:
         from bayeslaw.data import epoch_chinchilla
 
@@ -85,7 +104,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with open_store(args) as store:
             kw = {"skip_invalid": args.skip_invalid, "allow_duplicates": args.allow_duplicates}
             out = (import_records(store, enumerate(epoch_chinchilla(), start=1), **kw)
-                   if args.epoch else import_runs(store, args.file, **kw))
+                   if args.epoch else import_table(store, args.file, columns, **kw))
         ok = not (out.rejected and not args.skip_invalid)
     finally:
         if created and not ok:
@@ -143,12 +162,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bayeslaw.runs.io import write_runs
+    from bayeslaw.runs.frames import is_parquet, write_table
 
-    check_output(args.file, ("text",), args, what="export file")
+    check_output(args.file, ("parquet",) if is_parquet(args.file) else ("text",), args,
+                 what="export file")
     with open_store(args, must_exist=True) as store:
         runs = store.runs(domains=args.domain, status=None)
-    write_runs(args.file, runs)
+    write_table(args.file, runs)
     log(f"exported {len(runs)} run(s) to {args.file}")
     if args.json:
         emit_json({"exported": len(runs), "file": args.file})

@@ -1,10 +1,12 @@
 """A fitted posterior: ArviZ InferenceData with its provenance, saved as netCDF.
 
 Groups: ``posterior`` (the law's symbols in absolute units, ``sigma``, ``nu``; per-domain
-symbols have a ``domain`` dimension), ``sample_stats`` (NUTS fields), ``log_likelihood``
-and ``observed_data`` (``log_loss`` per run), ``constant_data`` (N, D, D', domain
-index), ``prior_predictive``. The ``posterior`` group's attrs record the law, the
-priors (TOML), the run ids, the method, the seed, the package versions and the time.
+symbols have a ``domain`` dimension), ``sample_stats`` (NUTS fields), ``log_likelihood``,
+``posterior_predictive`` and ``observed_data`` (``log_loss`` per run), ``constant_data``
+(N, D, D', domain index), ``prior_predictive``. With ``posterior_predictive``, ArviZ's
+``plot_ppc``, ``loo_pit`` and ``plot_loo_pit`` work on :attr:`Posterior.idata`. The
+``posterior`` group's attrs record the law, the priors (TOML), the run ids, the method,
+the seed, the package versions and the time.
 """
 
 from __future__ import annotations
@@ -287,6 +289,8 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
     idata = az.from_dict(
         posterior=posterior, sample_stats=stats or None,
         log_likelihood={"log_loss": log_lik}, observed_data={"log_loss": fdata.log_loss},
+        posterior_predictive={"log_loss": posterior_predictive(
+            law, fdata, samples, seed=int(attrs.get("seed", 0)))},
         constant_data=constant,
         prior_predictive=None if prior_predictive is None else {"log_loss": prior_predictive},
         coords={"domain": list(fdata.domains), "run": list(fdata.run_ids)},
@@ -295,6 +299,30 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
     idata.posterior.attrs["scales"] = json.dumps(
         {k: float(v) for k, v in fdata.scales.items() if np.ndim(v) == 0})
     return Posterior(idata)
+
+
+def posterior_predictive(law: Law, fdata, samples: dict, *, seed: int = 0) -> np.ndarray:
+    """One replicate of every run's log loss per posterior draw, (chains, draws, runs):
+
+        y_s,i ~ StudentT(nu_s, log L(N_i, D_i, D'_i; theta_s), sigma_s)
+
+    the fit's observation model (:func:`bayeslaw.fit.likelihood.distribution`), drawn
+    with numpy (a location-scale Student-t) so that no sampler program is compiled.
+    The law is evaluated on the runs padded to their bucket (as :meth:`FitData.padded`
+    pads them), one compiled program for every fit of that size.
+    """
+    from bayeslaw.fit.data import bucket
+
+    n = len(fdata.log_loss)
+    idx = np.minimum(np.arange(bucket(n)), n - 1)
+    theta = {p: (np.asarray(samples[p])[..., np.asarray(fdata.dom)[idx]]
+                 if p in law.domain_params else np.asarray(samples[p])[..., None])
+             for p in law.params}
+    N, D, D_prime = (np.asarray(x, dtype=float)[idx] for x in (fdata.N, fdata.D, fdata.D_prime))
+    mu = np.asarray(law.evaluate(theta, N, D, D_prime))[..., :n]
+    sigma, nu = (np.asarray(samples[k], dtype=float)[..., None] for k in ("sigma", "nu"))
+    t = np.random.default_rng([seed, 2]).standard_t(np.broadcast_to(nu, mu.shape))
+    return mu + sigma * t
 
 
 def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:

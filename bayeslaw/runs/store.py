@@ -270,6 +270,13 @@ class RunStore:
             args.append(status)
         return [_row_to_run(r) for r in self._conn.execute(q + " ORDER BY rowid", args)]
 
+    def to_pandas(self, *, domains: Sequence[str] | None = None, status: str | None = None):
+        """The runs as a ``pandas.DataFrame``, one row each, the store's columns by name
+        (:func:`bayeslaw.runs.frames.to_frame`); all statuses unless ``status``."""
+        from bayeslaw.runs.frames import to_frame
+
+        return to_frame(self.runs(domains=domains, status=status))
+
     # -- streamed import: one transaction, written in batches (see runs.io.import_file) --
     def begin(self) -> None:
         """Open the import's transaction, with a page cache of :data:`IMPORT_CACHE_KIB`

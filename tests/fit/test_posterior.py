@@ -134,3 +134,38 @@ def test_population_of_domains_is_stored_in_the_fit_latents(post, runs, tmp_path
         for p in pop.mu:
             z = (np.log(post.draws.params[p][:, j]) - ref[p] - pop.mu[p]) / pop.sd[p]
             assert np.abs(z).mean() < 3, (dom, p)
+
+
+def test_posterior_predictive_group_serves_arviz(post, runs, tmp_path):
+    from bayeslaw.fit._arviz import az
+
+    pp = post.idata.posterior_predictive["log_loss"]
+    obs = post.idata.observed_data["log_loss"]
+    assert pp.dims == ("chain", "draw", "run") and pp.shape == (2, 100, len(runs))
+    assert list(pp["run"].values) == list(obs["run"].values)
+    lo, hi = np.percentile(pp.values.reshape(-1, len(runs)), [5, 95], axis=0)
+    assert 0.7 <= np.mean((obs.values >= lo) & (obs.values <= hi)) <= 1.0
+    pit = az.loo_pit(post.idata, y="log_loss")
+    assert pit.shape == (len(runs),) and np.all((pit >= 0) & (pit <= 1))
+    post.save(tmp_path / "p.nc")
+    back = Posterior.load(tmp_path / "p.nc").idata.posterior_predictive["log_loss"]
+    np.testing.assert_array_equal(back.values, pp.values)
+
+
+def test_posterior_predictive_draws_the_observation_model(runs):
+    from bayeslaw.fit.data import from_runs
+    from bayeslaw.fit.posterior import posterior_predictive
+
+    law = get("domain_gap")
+    fdata = from_runs(runs, law)
+    truth = TRUTH["domain_gap"]
+    S = 2000  # one chain of draws all at the truth: replicates are mu + sigma t_nu
+    samples = {p: np.full((1, S, len(fdata.domains)) if p in law.domain_params else (1, S),
+                          float(truth[p])) for p in law.params}
+    samples.update(sigma=np.full((1, S), 0.02), nu=np.full((1, S), 5.0))
+    y = posterior_predictive(law, fdata, samples, seed=1)[0]
+    cols = {p: (np.full(len(fdata.N), truth[p])) for p in law.params}
+    mu = np.asarray(law.evaluate(cols, fdata.N, fdata.D, fdata.D_prime))
+    z = (y - mu) / 0.02  # Student-t, 5 dof: mean 0, variance 5/3
+    assert y.shape == (S, len(runs)) and abs(z.mean()) < 0.02
+    assert z.var() == pytest.approx(5 / 3, rel=0.05)
