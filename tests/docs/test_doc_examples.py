@@ -1,4 +1,5 @@
-"""Every ```python block in docs/*.md and README.md runs, in order per file.
+"""Every ```python block in docs/*.md and README.md, and every code cell of the
+notebooks docs/*.ipynb, runs, in order per file.
 
 Blocks in one file share a namespace (like a notebook) and run in a temporary
 directory that has the repository's examples/ and studies/ next to it. A block
@@ -8,6 +9,7 @@ tests); mark a Python block that must not run as ```python no-run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,11 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md"])
+DOCS = sorted([*ROOT.glob("docs/*.md"), *ROOT.glob("docs/*.ipynb"), ROOT / "README.md"])
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
 def _blocks(path: Path) -> list[str]:
+    if path.suffix == ".ipynb":  # nbformat 4: cells with a list of source lines
+        return ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                if c["cell_type"] == "code"]
     return BLOCK.findall(path.read_text())
 
 
