@@ -75,12 +75,18 @@ def make_world(rng: np.random.Generator) -> tuple[str, Truth]:
     return law, Truth(Draws.point(law, theta), sigma=0.005)
 
 
-def make_fitter(seed: int, n: int):
-    from bayeslaw.fit import fit
+def make_fitter(seed: int, n: int, laws: tuple[str, ...] = ("domain_gap",)):
+    """NUTS (2 chains x n) of one law, or the stacked mixture of several (the draws and
+    noise a user's `bayeslaw fit --law stack` would give the loop)."""
+    from bayeslaw.fit import fit, fit_stack
+
+    kw = dict(chains=2, warmup=n, samples=n, escalate=0)
 
     def fitter(runs, i):
-        post = fit(runs, law="domain_gap", chains=2, warmup=n, samples=n, seed=seed * 100 + i,
-                   escalate=0)
+        if len(laws) == 1:
+            post = fit(runs, law=laws[0], seed=seed * 100 + i, **kw)
+        else:
+            post = fit_stack(runs, list(laws), seed=seed * 100 + i, **kw)
         return post.draws, post.noise
 
     return fitter
@@ -239,6 +245,9 @@ def main() -> None:
     ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002],
                     help="true-regret levels to report (the issue's is 0.005)")
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
+    ap.add_argument("--laws", default="domain_gap",
+                    help="the law fitted after each batch, or several (comma-separated) "
+                    "stacked: the suggestions then value runs under the law-averaged posterior")
     args = ap.parse_args()
     names = args.strategies.split(",")
     n_worlds = 2 if args.quick else args.seeds
@@ -248,7 +257,7 @@ def main() -> None:
     grid_total = batch_cost(cands)
     budget = args.extrapolation * CAP
     print(f"menu {len(cands)} runs under the cap {CAP:.3g}; full grid costs {grid_total:.3g} "
-          f"FLOPs; target budget {budget:.3g} with k={args.k}; fit: domain_gap NUTS 2 chains x "
+          f"FLOPs; target budget {budget:.3g} with k={args.k}; fit: {args.laws} NUTS 2 chains x "
           f"{args.draws}; seed designs of {args.initial} runs leaving >= {args.min_doubt:.0%} "
           f"true regret; true-regret levels {args.target}", flush=True)
     results, kept, rejected, t0 = {}, [], 0, time.time()
@@ -257,7 +266,7 @@ def main() -> None:
         w = len(kept) + rejected
         law, truth = make_world(rng)
         scorer = Scorer(truth, budget, args.k)
-        fitter = make_fitter(w, args.draws)
+        fitter = make_fitter(w, args.draws, tuple(args.laws.split(",")))
         start = seed_design(truth, fitter, scorer, args, rng)
         if start is None:
             rejected += 1
