@@ -106,6 +106,13 @@ def posterior_mode(law: Law, fdata, x: np.ndarray, priors: dict) -> np.ndarray:
     return res.x if np.all(np.isfinite(res.x)) else x
 
 
+def _noncentred(law: Law, n_dom: int) -> dict[str, np.ndarray]:
+    """``c_d = 0`` for every per-domain latent (the same arrays, so the same sampler)."""
+    if n_dom == 1:
+        return {}
+    return {f"centring_{p}": np.zeros(n_dom) for p in law.domain_params}
+
+
 def _tie(shapes: dict[str, int]) -> np.ndarray:
     """(L-BFGS latents x symbols): per-domain entries summed into their symbol's column."""
     sizes = [max(k, 1) for k in shapes.values()]
@@ -135,6 +142,44 @@ def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
     return np.append(centre, np.log(sigma)), full
 
 
+def centring(law: Law, fdata, x: np.ndarray, priors: dict) -> dict[str, np.ndarray]:
+    """How far each per-domain latent is centred (``c_d`` of
+    :func:`bayeslaw.fit.model._per_domain`), from how tightly the data pin it:
+
+        c_d = s^2 / (s^2 + v_d),
+
+    ``v_d`` the Laplace variance of domain d's latent at the mode ``x`` (each domain's
+    own latents, their prior scale widened by the pooling's), ``s`` the pooling prior's
+    scale (the root mean square of ``HalfNormal(s)``). A domain whose data pin its
+    latent well within the spread between domains is sampled (nearly) centred, one the
+    data leave loose (nearly) non-centred, where each form has no funnel between the
+    domain's latent and the spread ``sd`` (Gorinova, Moore & Hoffman 2020 learn the
+    same weights variationally; this is their closed form for a normal likelihood).
+    Empty with one domain (no pooling).
+    """
+    import jax.numpy as jnp
+
+    n_dom = len(fdata.domains)
+    shapes = lbfgs.latent_shapes(law, n_dom)
+    if n_dom == 1:
+        return {}
+    n = len(fdata.log_loss)
+    data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}
+    pred, jac = _prediction_fn(law, n_dom)
+    sigma = lbfgs.robust_scale(np.asarray(pred(jnp.asarray(x), data))[:n] - fdata.log_loss)
+    J = np.asarray(jac(jnp.asarray(x), data))[:n]
+    pool = priors["pool"]["scale"]
+    scale = _tie(shapes) @ np.array([np.hypot(priors[p]["scale"], pool) if k else
+                                     priors[p]["scale"] for p, k in shapes.items()])
+    var = np.diag(np.linalg.inv(J.T @ J / sigma**2 + np.diag(scale**-2.0)))
+    out, i = {}, 0
+    for p, k in shapes.items():
+        if k:
+            out[f"centring_{p}"] = pool**2 / (pool**2 + var[i:i + k])
+        i += max(k, 1)
+    return out
+
+
 def start(law: Law, fdata, priors: dict) -> dict[str, np.ndarray]:
     """The model's start arrays (``centre``, ``whiten``, ``z_loc``, ``z_tril``) for the
     data ``fdata``; the prior's (:func:`prior_start`) if L-BFGS fails.
@@ -150,6 +195,6 @@ def start(law: Law, fdata, priors: dict) -> dict[str, np.ndarray]:
         centre, cov = _laplace(law, fdata, x, priors)
         loc = np.array([priors[n]["loc"] for n in names])
         scale = np.array([priors[n]["scale"] for n in names])
-        return _from_cov(centre, cov, loc, scale)
+        return {**_from_cov(centre, cov, loc, scale), **centring(law, fdata, x, priors)}
     except (ValueError, np.linalg.LinAlgError):
-        return prior_start(names, priors)
+        return {**prior_start(names, priors), **_noncentred(law, len(fdata.domains))}
