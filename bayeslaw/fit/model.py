@@ -7,10 +7,12 @@ hierarchy when more than one domain is fitted:
 
     u_d = u_mu + u_sd z_d,   u_mu ~ N(loc, scale),  u_sd ~ HalfNormal(pool),  z_d ~ N(0, 1)
 
+(sampled partially centred by how tightly the data pin each domain, :func:`_per_domain`).
+
 NUTS moves in whitened coordinates: the latents ``u`` of the symbols (``u_mu`` for a
 per-domain one) and ``log sigma`` are one vector site ``u_std`` = z with
 ``u = c + W z``, where the centre ``c`` and the whitening ``W`` (a Cholesky factor of
-the Laplace covariance) come from the data's L-BFGS optimum (:mod:`bayeslaw.fit.start`,
+the Laplace covariance) come from the data's posterior mode (:mod:`bayeslaw.fit.start`,
 passed in ``data``), and z's prior is the one that keeps the documented independent
 ``u ~ N(loc, scale)`` exactly (:func:`latents`). The posterior of z is then close to
 N(0, I): NUTS's warmup starts from an identity mass matrix and regularizes it towards
@@ -39,7 +41,7 @@ STD = "u_std"  # the one sample site of the whitened latents (see :func:`latents
 
 def init_near_start(site=None, radius: float = 2.0):
     """Chains start at ``z ~ U(-radius, radius)`` on the whitened latents (within about
-    ``radius`` standard deviations of the L-BFGS optimum, see :mod:`bayeslaw.fit.start`),
+    ``radius`` standard deviations of the posterior mode, see :mod:`bayeslaw.fit.start`),
     elsewhere at the prior median (a numpyro init strategy)."""
     if site is None:
         return functools.partial(init_near_start, radius=radius)
