@@ -69,7 +69,7 @@ def load(name: str):
         os.path.join(ROOT, DATA[name])).runs
 
 
-def datasets(names: list[str], laws: list[str], repeat: int) -> None:
+def datasets(names: list[str], laws: list[str], repeat: int, seed: int = 0) -> None:
     """Default fits of each law to each data set, with their convergence checks."""
     print(f"{'data':<17} {'law':<19} {'wall s':>7} {'CPU s':>6} {'CPU/2':>6} {'max R-hat':>14} "
           f"{'min ESS bulk':>17} {'min ESS tail':>17} {'div':>4} {'esc':>4} {'steps':>6}  ok")
@@ -78,7 +78,7 @@ def datasets(names: list[str], laws: list[str], repeat: int) -> None:
         for law in laws:
             for _ in range(repeat):
                 t0, c0 = time.perf_counter(), time.process_time()
-                post = fit(runs, law)
+                post = fit(runs, law, seed=seed)
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 c = post.convergence
                 r = max(c.r_hat, key=c.r_hat.get)
@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--law", default="chinchilla")
     ap.add_argument("--data", help="comma-separated data sets (see the docstring)")
     ap.add_argument("--repeat", type=int, default=1, help="with --data: fits per law and set")
+    ap.add_argument("--seed", type=int, default=0, help="with --data: the fits' seed")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--bootstrap", type=int, default=100)
@@ -106,7 +107,7 @@ def main() -> None:
         from bayeslaw.laws import names
 
         laws = list(names()) if args.law == "all" else args.law.split(",")
-        datasets(args.data.split(","), laws, args.repeat)
+        datasets(args.data.split(","), laws, args.repeat, args.seed)
         print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
         return
     law = get(args.law)

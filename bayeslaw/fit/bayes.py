@@ -69,6 +69,18 @@ def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
     return np.asarray(_prior_predictive_fn(model, n)(jax.random.PRNGKey(seed + 1), arrays))[None]
 
 
+MAX_TREE_DEPTH = 10  # numpyro's NUTS default: at most 2^10 - 1 leapfrog steps a draw
+SATURATED = 0.1  # this share of draws at the maximum tree depth or more: adapt anew
+
+
+def _saturated(num_steps: np.ndarray) -> bool:
+    """Whether the chains hit NUTS's maximum tree depth in a tenth of their draws or more:
+    then the adapted step size is far too small for the posterior's width (e.g. a
+    direction only the prior bounds), and continuing the chains keeps that adaptation;
+    a longer warmup can find a better one. A stray draw at the maximum does not count."""
+    return float(np.mean(np.asarray(num_steps) >= 2**MAX_TREE_DEPTH - 1)) >= SATURATED
+
+
 def _joined(a, b):
     """The draws of ``a`` followed by those of ``b`` (the same chains resumed)."""
     from bayeslaw.fit.nuts import NutsResult
@@ -105,9 +117,10 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         chain). Without divergences the chains go on from where they stopped, with
         their adapted step size and mass matrix, for ``samples`` more draws each (the
         draws so far are kept: R-hat and ESS only need more of them); after
-        divergences the adaptation was wrong, so the chains start again with twice the
-        warmup and draws and ``target_accept`` halfway to 1 (smaller steps). Each time
-        with the next seed. The posterior records the settings it was drawn with
+        divergences, or with a tenth of the draws at the maximum tree depth, the
+        adaptation was wrong, so the chains start again with twice the warmup and
+        draws (after divergences also ``target_accept`` halfway to 1: smaller steps).
+        Each time with the next seed. The posterior records the settings it was drawn with
         (``warmup``, ``samples``: the draws per chain) and ``escalations``; if it still
         fails, its checks say so.
 
@@ -157,6 +170,7 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         if attempt == escalate or chains < 2 or post.convergence.ok:
             return post
         attempt += 1
-        if post.convergence.divergences:  # the adapted step size is too large: adapt anew
-            warmup, samples, drawn = 2 * warmup, 2 * samples, 0
+        if post.convergence.divergences or _saturated(res.stats["num_steps"]):
+            warmup, samples, drawn = 2 * warmup, 2 * samples, 0  # the adaptation failed
+        if post.convergence.divergences:  # the adapted step size is too large
             target_accept = (1.0 + target_accept) / 2

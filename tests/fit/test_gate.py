@@ -142,10 +142,13 @@ def test_fit_escalates_once_with_twice_the_draws(monkeypatch):
 def test_fit_resumes_chains_that_only_need_more_draws(monkeypatch):
     """Chains that agree but are too short (ESS below the threshold, no divergences)
     are continued from where they stopped, not restarted: the second call resumes with
-    the same settings and the posterior holds the draws of both."""
+    the same settings and the posterior holds the draws of both; not so when they ran
+    at NUTS's maximum tree depth."""
     from bayeslaw.fit import fit, nuts
 
     calls = []
+
+    steps = [7]
 
     def fake_run(model, data, y, *, chains, warmup, samples, seed, target_accept,
                  resume=False, **kw):
@@ -155,7 +158,7 @@ def test_fit_resumes_chains_that_only_need_more_draws(monkeypatch):
         shape = (2, samples)
         stats = {"diverging": np.zeros(shape, dtype=bool),
                  "energy": np.random.default_rng(seed).normal(size=shape),
-                 "num_steps": np.full(shape, 7), "accept_prob": np.full(shape, 0.9),
+                 "num_steps": np.full(shape, steps[0]), "accept_prob": np.full(shape, 0.9),
                  "potential_energy": np.full(shape, float(seed))}
         return nuts.NutsResult(grouped, stats, "vectorized")
 
@@ -170,3 +173,9 @@ def test_fit_resumes_chains_that_only_need_more_draws(monkeypatch):
     assert post.attrs["warmup"] == 10 and post.attrs["samples"] == 160
     lp = post.idata.sample_stats["lp"].values
     assert lp.shape == (2, 160) and (lp[:, :80] == -4).all() and (lp[:, 80:] == -5).all()
+    # Chains at the maximum tree depth: the adaptation failed, they start again.
+    calls.clear()
+    steps[0] = 1023
+    post = fit(runs, "chinchilla", chains=2, warmup=10, samples=80, seed=4)
+    assert calls == [(10, 80, 4, 0.9, False), (20, 160, 5, 0.9, False)]
+    assert post.attrs["samples"] == 160
