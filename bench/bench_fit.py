@@ -17,7 +17,8 @@ bundled Epoch/Chinchilla runs) and prints the convergence checks of each fit (wo
 R-hat, smallest bulk and tail ESS, divergences), the escalations, the leapfrog steps
 per draw and the wall time of the whole fit (the first fit of a law and data shape in
 the process includes the compile) and its CPU time (both cores summed; on a machine
-shared with other jobs the wall time grows with the load, the CPU time much less).
+shared with other jobs the wall time grows with the load, the CPU time much less;
+"CPU/2" is the wall time the fit would take on 2 idle cores if it kept both busy).
 Run: ``python bench/bench_fit.py --data split-validation,trainer-sweep --law domain_gap``.
 """
 
@@ -68,23 +69,24 @@ def load(name: str):
         os.path.join(ROOT, DATA[name])).runs
 
 
-def datasets(names: list[str], laws: list[str], repeat: int) -> None:
+def datasets(names: list[str], laws: list[str], repeat: int, seed: int = 0) -> None:
     """Default fits of each law to each data set, with their convergence checks."""
-    print(f"{'data':<17} {'law':<19} {'wall s':>7} {'CPU s':>6} {'max R-hat':>14} "
+    print(f"{'data':<17} {'law':<19} {'wall s':>7} {'CPU s':>6} {'CPU/2':>6} {'max R-hat':>14} "
           f"{'min ESS bulk':>17} {'min ESS tail':>17} {'div':>4} {'esc':>4} {'steps':>6}  ok")
     for name in names:
         runs = load(name)
         for law in laws:
             for _ in range(repeat):
                 t0, c0 = time.perf_counter(), time.process_time()
-                post = fit(runs, law)
+                post = fit(runs, law, seed=seed)
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 c = post.convergence
                 r = max(c.r_hat, key=c.r_hat.get)
                 b = min(c.ess_bulk, key=c.ess_bulk.get)
                 t = min(c.ess_tail, key=c.ess_tail.get)
                 steps = post.idata.sample_stats["n_steps"].values.mean()
-                print(f"{name:<17} {law:<19} {wall:7.1f} {cpu:6.1f} {c.r_hat[r]:7.3f} {r:<6} "
+                print(f"{name:<17} {law:<19} {wall:7.1f} {cpu:6.1f} {cpu / 2:6.1f} "
+                      f"{c.r_hat[r]:7.3f} {r:<6} "
                       f"{c.ess_bulk[b]:7.0f} {b:<9} {c.ess_tail[t]:7.0f} {t:<9} "
                       f"{c.divergences:4d} {post.attrs['escalations']:4d} {steps:6.0f}  "
                       f"{'yes' if c.ok else 'NO'}  (load {os.getloadavg()[0]:.1f})", flush=True)
@@ -95,6 +97,7 @@ def main() -> None:
     ap.add_argument("--law", default="chinchilla")
     ap.add_argument("--data", help="comma-separated data sets (see the docstring)")
     ap.add_argument("--repeat", type=int, default=1, help="with --data: fits per law and set")
+    ap.add_argument("--seed", type=int, default=0, help="with --data: the fits' seed")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--bootstrap", type=int, default=100)
@@ -104,7 +107,7 @@ def main() -> None:
         from bayeslaw.laws import names
 
         laws = list(names()) if args.law == "all" else args.law.split(",")
-        datasets(args.data.split(","), laws, args.repeat)
+        datasets(args.data.split(","), laws, args.repeat, args.seed)
         print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
         return
     law = get(args.law)

@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--priors", metavar="FILE", help="TOML file of prior overrides")
     p.add_argument("--target-accept", type=fraction_float(), default=0.9)
     p.add_argument("--escalate", type=whole(0), default=1, metavar="K",
-                   help="sample again up to K times with twice the warmup and draws while the "
-                   "chains fail their convergence checks (default 1; 0: never)")
+                   help="draw more up to K times while the chains fail their convergence checks: "
+                   "continue them for as many draws again (after divergences: start again "
+                   "with twice the warmup and draws) (default 1; 0: never)")
     p.add_argument("--method", choices=("nuts", "lbfgs"), default="nuts")
     p.add_argument("--bootstrap", type=whole(0), default=0,
                    help="with --method lbfgs: resamples for intervals (e.g. 100)")

@@ -69,6 +69,28 @@ def _prior_predictive(model, arrays, seed: int, n: int = 200) -> np.ndarray:
     return np.asarray(_prior_predictive_fn(model, n)(jax.random.PRNGKey(seed + 1), arrays))[None]
 
 
+MAX_TREE_DEPTH = 10  # numpyro's NUTS default: at most 2^10 - 1 leapfrog steps a draw
+SATURATED = 0.1  # this share of draws at the maximum tree depth or more: adapt anew
+
+
+def _saturated(num_steps: np.ndarray) -> bool:
+    """Whether the chains hit NUTS's maximum tree depth in a tenth of their draws or more:
+    then the adapted step size is far too small for the posterior's width (e.g. a
+    direction only the prior bounds), and continuing the chains keeps that adaptation;
+    a longer warmup can find a better one. A stray draw at the maximum does not count."""
+    return float(np.mean(np.asarray(num_steps) >= 2**MAX_TREE_DEPTH - 1)) >= SATURATED
+
+
+def _joined(a, b):
+    """The draws of ``a`` followed by those of ``b`` (the same chains resumed)."""
+    from bayeslaw.fit.nuts import NutsResult
+
+    def cat(x, y):
+        return {k: np.concatenate([x[k], y[k]], axis=1) for k in x}
+
+    return NutsResult(cat(a.samples, b.samples), cat(a.stats, b.stats), a.chain_method)
+
+
 def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str] | None = None,
         chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
         priors: str | os.PathLike | Mapping[str, Any] | None = None, progress: bool = False,
@@ -90,12 +112,17 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     target_accept : float
         NUTS target acceptance; raise it (0.95) if there are divergences.
     escalate : int
-        How many times at most to sample again, with twice the warmup and draws (and
-        the next seed; after divergences, also ``target_accept`` halfway to 1, i.e.
-        smaller steps), when the chains fail their convergence checks
-        (:class:`~bayeslaw.fit.diagnostics.Convergence`); 0 never (nor with one
-        chain). The posterior records the settings it was drawn with (``warmup``,
-        ``samples``) and ``escalations``; if it still fails, its checks say so.
+        How many times at most to draw more when the chains fail their convergence
+        checks (:class:`~bayeslaw.fit.diagnostics.Convergence`); 0 never (nor with one
+        chain). Without divergences the chains go on from where they stopped, with
+        their adapted step size and mass matrix, for ``samples`` more draws each (the
+        draws so far are kept: R-hat and ESS only need more of them); after
+        divergences, or with a tenth of the draws at the maximum tree depth, the
+        adaptation was wrong, so the chains start again with twice the warmup and
+        draws (after divergences also ``target_accept`` halfway to 1: smaller steps).
+        Each time with the next seed. The posterior records the settings it was drawn with
+        (``warmup``, ``samples``: the draws per chain) and ``escalations``; if it still
+        fails, its checks say so.
 
     Raises
     ------
@@ -124,16 +151,17 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     padded, y = fdata.padded()  # and padded to a bucket of run counts (FitData.padded)
     arrays = {k: jnp.asarray(v) for k, v in {**padded,
                                               **find_start(law, fdata, resolved)}.items()}
-    attempt = 0
+    attempt, drawn, res = 0, 0, None
     while True:
-        res = nuts.run(model, arrays, jnp.asarray(y), chains=chains, warmup=warmup,
-                       samples=samples, seed=seed + attempt, progress=progress,
-                       target_accept=target_accept, init_strategy=INIT)
+        more = nuts.run(model, arrays, jnp.asarray(y), chains=chains, warmup=warmup,
+                        samples=samples, seed=seed + attempt, progress=progress,
+                        target_accept=target_accept, init_strategy=INIT, resume=drawn > 0)
+        res, drawn = (more, samples) if drawn == 0 else (_joined(res, more), drawn + samples)
         stats = {STATS[k]: v for k, v in res.stats.items() if k in STATS}
         stats["lp"] = -res.stats["potential_energy"]
         attrs = provenance(law, fit_priors.to_toml(resolved), fdata.run_ids, fdata.domains,
                            method="nuts", seed=seed, chains=chains, warmup=warmup,
-                           samples=samples, target_accept=target_accept,
+                           samples=drawn, target_accept=target_accept,
                            chain_method=res.chain_method,
                            escalations=attempt, fit_seconds=time.perf_counter() - start)
         post = build(law, fdata, res.samples, stats, log_lik_grid(law, fdata, res.samples),
@@ -141,6 +169,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         # One chain cannot show convergence (no R-hat): more draws would not change that.
         if attempt == escalate or chains < 2 or post.convergence.ok:
             return post
-        attempt, warmup, samples = attempt + 1, 2 * warmup, 2 * samples
-        if post.convergence.divergences:
+        attempt += 1
+        if post.convergence.divergences or _saturated(res.stats["num_steps"]):
+            warmup, samples, drawn = 2 * warmup, 2 * samples, 0  # the adaptation failed
+        if post.convergence.divergences:  # the adapted step size is too large
             target_accept = (1.0 + target_accept) / 2

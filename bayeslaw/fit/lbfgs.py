@@ -77,26 +77,35 @@ def _grid(law: Law, shapes: dict, priors: dict) -> np.ndarray:
     return np.repeat(pts, reps, axis=1)
 
 
+def grid_starts(law: Law, fdata, n_starts: int, priors=None) -> np.ndarray:
+    """The ``n_starts`` grid points of lowest Huber loss (n_starts x n_latent), best first."""
+    import jax.numpy as jnp
+
+    value, _ = _objective(law, len(fdata.domains))
+    padded, y = fdata.padded()  # one compiled objective per bucket of run counts
+    data = {k: jnp.asarray(v) for k, v in padded.items()}
+    grid = _grid(law, latent_shapes(law, len(fdata.domains)), fit_priors.resolve(priors))
+    f0 = np.asarray(value(jnp.asarray(grid), data, jnp.asarray(y)))  # one batch
+    return grid[np.argsort(f0)[:n_starts]]
+
+
 def optimize(law: Law, fdata, *, n_starts: int = 8, priors=None) -> tuple[np.ndarray, float]:
     """The best latent vector and its Huber loss for the runs in ``fdata``."""
     import jax.numpy as jnp
     from scipy.optimize import minimize
 
-    shapes = latent_shapes(law, len(fdata.domains))
-    value, value_grad = _objective(law, len(fdata.domains))
-    padded, y = fdata.padded()  # one compiled objective per bucket of run counts
+    _, value_grad = _objective(law, len(fdata.domains))
+    padded, y = fdata.padded()
     data = {k: jnp.asarray(v) for k, v in padded.items()}
     y = jnp.asarray(y)
-    grid = _grid(law, shapes, fit_priors.resolve(priors))
-    f0 = np.asarray(value(jnp.asarray(grid), data, y))  # the whole grid in one batch
     best = (None, np.inf)
 
     def fg(x):
         v, g = value_grad(jnp.asarray(x), data, y)
         return float(v), np.asarray(g, dtype=float)
 
-    for i in np.argsort(f0)[:n_starts]:
-        r = minimize(fg, grid[i], jac=True, method="L-BFGS-B")
+    for x0 in grid_starts(law, fdata, n_starts, priors):
+        r = minimize(fg, x0, jac=True, method="L-BFGS-B")
         if np.isfinite(r.fun) and r.fun < best[1]:
             best = (r.x, float(r.fun))
     return best

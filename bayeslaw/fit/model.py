@@ -7,10 +7,12 @@ hierarchy when more than one domain is fitted:
 
     u_d = u_mu + u_sd z_d,   u_mu ~ N(loc, scale),  u_sd ~ HalfNormal(pool),  z_d ~ N(0, 1)
 
+(sampled partially centred by how tightly the data pin each domain, :func:`_per_domain`).
+
 NUTS moves in whitened coordinates: the latents ``u`` of the symbols (``u_mu`` for a
 per-domain one) and ``log sigma`` are one vector site ``u_std`` = z with
 ``u = c + W z``, where the centre ``c`` and the whitening ``W`` (a Cholesky factor of
-the Laplace covariance) come from the data's L-BFGS optimum (:mod:`bayeslaw.fit.start`,
+the Laplace covariance) come from the data's posterior mode (:mod:`bayeslaw.fit.start`,
 passed in ``data``), and z's prior is the one that keeps the documented independent
 ``u ~ N(loc, scale)`` exactly (:func:`latents`). The posterior of z is then close to
 N(0, I): NUTS's warmup starts from an identity mass matrix and regularizes it towards
@@ -39,7 +41,7 @@ STD = "u_std"  # the one sample site of the whitened latents (see :func:`latents
 
 def init_near_start(site=None, radius: float = 2.0):
     """Chains start at ``z ~ U(-radius, radius)`` on the whitened latents (within about
-    ``radius`` standard deviations of the L-BFGS optimum, see :mod:`bayeslaw.fit.start`),
+    ``radius`` standard deviations of the posterior mode, see :mod:`bayeslaw.fit.start`),
     elsewhere at the prior median (a numpyro init strategy)."""
     if site is None:
         return functools.partial(init_near_start, radius=radius)
@@ -79,15 +81,26 @@ def latents(law: Law, priors: dict, data: dict) -> dict:
     return {n: u[..., i] for i, n in enumerate(names)}
 
 
-def _per_domain(name: str, mu, n_domains: int, pool: float):
-    """``u`` over domains from the pooled mean ``mu`` (partial pooling if > 1 domain)."""
+def _per_domain(name: str, mu, n_domains: int, pool: float, data: dict):
+    """``u`` over domains from the pooled mean ``mu`` (partial pooling if > 1 domain).
+
+    ``u_d ~ Normal(mu, sd)`` is sampled partially centred (Papaspiliopoulos, Roberts &
+    Sköld 2007; numpyro's ``LocScaleReparam``): with ``c_d`` in [0, 1],
+
+        x_d ~ Normal(c_d mu, sd^c_d),   u_d = mu + sd^(1 - c_d) (x_d - c_d mu),
+
+    exactly ``Normal(mu, sd)`` for every ``c_d``; ``c_d = 0`` is the non-centred
+    ``mu + sd z_d``, ``c_d = 1`` the centred ``u_d``. ``c_d`` comes from the data
+    (``data["centring_<name>"]``, :func:`bayeslaw.fit.start.centring`), else 0.
+    """
     if n_domains == 1:
         return mu[None]
     sd = numpyro.sample(f"u_{name}_sd", dist.HalfNormal(pool))
     numpyro.deterministic(f"u_{name}_mu", mu)  # kept: a new domain is mu + sd z (population)
+    c = data.get(f"centring_{name}", jnp.zeros(n_domains))
     with numpyro.plate(f"domains_{name}", n_domains):
-        z = numpyro.sample(f"u_{name}_z", dist.Normal(0.0, 1.0))
-    return mu + sd * z
+        x = numpyro.sample(f"u_{name}_z", dist.Normal(c * mu, sd**c))
+    return mu + sd ** (1.0 - c) * (x - c * mu)
 
 
 def absolute(name: str, u, theta: dict, data: dict, per_domain: bool):
@@ -126,8 +139,8 @@ def make_model(law: Law, frozen_priors: tuple, n_domains: int):
         u, theta = latents(law, priors, data), {}
         for name in order(law):
             per_domain = name in law.domain_params
-            v = _per_domain(name, u[name], n_domains, priors["pool"]["scale"]) if per_domain \
-                else u[name]
+            v = _per_domain(name, u[name], n_domains, priors["pool"]["scale"], data) \
+                if per_domain else u[name]
             theta[name] = numpyro.deterministic(
                 name, absolute(name, v, theta, data, per_domain))
         sigma = numpyro.deterministic("sigma", jnp.exp(u["sigma"]))

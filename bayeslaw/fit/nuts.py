@@ -44,7 +44,10 @@ class CachedPmap:
     def __call__(self, partial_fn):
         kw = dict(partial_fn.keywords)
         args = kw.pop("args")
-        key = (kw["collect_fields"], kw["remove_sites"])
+        # The draws' index range is traced into the program: a resumed run (no warmup,
+        # see :func:`run`) needs a program of its own.
+        span = tuple(sorted(partial_fn.func.__self__._collection_params.items()))
+        key = (kw["collect_fields"], kw["remove_sites"], span)
         if key not in self._fns:
             single = partial_fn.func
             self._fns[key] = jax.pmap(lambda init, a: single(init, args=a, **kw),
@@ -75,17 +78,26 @@ def _mcmc(model, chains: int, warmup: int, samples: int, method: str, progress: 
 def run(model, data: dict, y: np.ndarray, *, chains: int = 4, warmup: int = 500,
         samples: int = 500, seed: int = 0, progress: bool = False,
         target_accept: float = 0.9, method: str | None = None,
-        init_strategy=None) -> NutsResult:
+        init_strategy=None, resume: bool = False) -> NutsResult:
     """Sample the posterior of ``model(data, y)`` with NUTS (dense mass matrix).
 
     ``init_strategy`` is a numpyro init strategy (a hashable function; default: the
-    prior median).
+    prior median). ``resume``: continue the chains of the last run with the same
+    settings and data shapes from where they stopped, with their adapted step size and
+    mass matrix, for ``samples`` more draws (no warmup); only the new draws are returned.
     """
     method = method or chain_method(chains)
     shapes = tuple(sorted((k, np.shape(v)) for k, v in data.items())) + (np.shape(y),)
     mcmc = _mcmc(model, chains, warmup, samples, method, progress, target_accept, shapes,
                  init_strategy)
-    mcmc.run(jax.random.PRNGKey(seed), data, y, extra_fields=EXTRA_FIELDS)
+    if resume:
+        if mcmc.last_state is None:
+            raise ValueError("resume=True needs an earlier run with the same settings")
+        mcmc.post_warmup_state = mcmc.last_state
+    try:
+        mcmc.run(jax.random.PRNGKey(seed), data, y, extra_fields=EXTRA_FIELDS)
+    finally:
+        mcmc.post_warmup_state = None  # the cached object's next run warms up anew
     grouped = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     extra = mcmc.get_extra_fields(group_by_chain=True)
     return NutsResult(grouped, {k: np.asarray(v) for k, v in extra.items()}, method)

@@ -37,7 +37,7 @@ its value at the reference scale, which decorrelates it from its exponent.
 
 These priors are exactly what the model samples from; NUTS only moves in other
 coordinates: the latents (and ``log sigma``) are one vector ``u = c + W z``, centred
-and whitened by the data's L-BFGS optimum and Laplace covariance, with z's prior the
+and whitened by the data's posterior mode and Laplace covariance, with z's prior the
 transform of the table's independent normals (:mod:`bayeslaw.fit.start`,
 :func:`bayeslaw.fit.model.latents`; tests/fit/test_nuts.py checks it).
 

@@ -1,4 +1,4 @@
-"""Where NUTS starts, and in which coordinates: the L-BFGS optimum and its Laplace covariance.
+"""Where NUTS starts, and in which coordinates: the posterior mode and its Laplace covariance.
 
 The model (:mod:`bayeslaw.fit.model`) samples the vector of latents ``u`` (the symbols'
 ``u`` of the priors' table, ``u_mu`` for a per-domain symbol, and ``log sigma``) as
@@ -10,8 +10,11 @@ the law's symbols does not change, only the coordinates NUTS moves in. This modu
 computes the centre ``c`` and the whitening ``W`` from the data:
 
 - ``c``: the posterior mode of the latents (:func:`posterior_mode`, Levenberg-Marquardt
-  with the priors, started from the Huber/L-BFGS optimum
-  :func:`bayeslaw.fit.lbfgs.optimize`), and ``log sigma`` of its residuals (1.4826 MAD),
+  with the priors, from the best few points of the Huber loss's grid,
+  :func:`bayeslaw.fit.lbfgs.grid_starts`; the lowest mode wins), and ``log sigma`` of
+  its residuals (1.4826 MAD). Refining the grid points with L-BFGS first, as the
+  baseline does, cost 10x more (0.4-10 CPU s on the shipped data sets) and found
+  the same or a slightly worse mode (bench/results_fit.txt, December 2026),
 - ``W``: the Cholesky factor of the Gauss-Newton (Laplace) covariance at ``c``,
 
       Cov = (J^T J / sigma^2 + diag(1 / scale^2))^-1,   J = d log L_i / d u,
@@ -36,8 +39,8 @@ from bayeslaw.fit import lbfgs
 from bayeslaw.fit.model import latent_names, predict_log_loss
 from bayeslaw.laws import Law
 
-N_STARTS = 2  # L-BFGS refinements from the best grid points (the baseline uses 8); each
-# costs ~50 jax calls from Python, slow on a busy machine, and a start need not be the best
+N_STARTS = 3  # Levenberg-Marquardt runs from the best grid points of the Huber loss
+ROUNDS = 3  # of LM, each with sigma from the last mode (a grid point's residuals are wide)
 
 
 def _from_cov(centre, cov, loc, scale) -> dict[str, np.ndarray]:
@@ -68,17 +71,22 @@ def _prediction_fn(law: Law, n_dom: int):
     return jax.jit(pred), jax.jit(jax.jacfwd(pred))
 
 
-def posterior_mode(law: Law, fdata, x: np.ndarray, priors: dict) -> np.ndarray:
+def posterior_mode(law: Law, fdata, x: np.ndarray, priors: dict,
+                   rounds: int = ROUNDS) -> tuple[np.ndarray, float]:
     """The mode of the latents' posterior (Gaussian noise of the residuals' scale, the
-    priors' normals; per-domain latents with the pooled prior scale), from the Huber
-    optimum ``x``, by Levenberg-Marquardt on the stacked residuals
+    priors' normals; per-domain latents with the pooled prior scale), from ``x``, by
+    Levenberg-Marquardt on the stacked residuals
 
-        [ (log L(x) - y) / sigma,  (x - loc) / scale ].
+        [ (log L(x) - y) / sigma,  (x - loc) / scale ],
 
-    The Huber optimum has no prior: where the data leave a direction loose (E against
-    B (D + D')^-beta on a few model sizes), it lies far out on the ridge, tens of the
-    Laplace standard deviations from the posterior's bulk, and its curvature there is
-    no guide to the posterior's.
+    ``sigma`` the residuals' robust scale at the previous round's mode (``rounds``
+    rounds, the first at ``x``). Returns the mode and its objective
+    ``0.5 |residuals|^2 + n log sigma`` (lower is better).
+
+    Not the Huber optimum: it has no prior, and where the data leave a direction loose
+    (E against B (D + D')^-beta on a few model sizes), it lies far out on the ridge,
+    tens of the Laplace standard deviations from the posterior's bulk, and its
+    curvature there is no guide to the posterior's.
     """
     import jax.numpy as jnp
     from scipy.optimize import least_squares
@@ -92,18 +100,33 @@ def posterior_mode(law: Law, fdata, x: np.ndarray, priors: dict) -> np.ndarray:
     pooled = np.array([np.hypot(priors[p]["scale"], priors["pool"]["scale"]) if k else
                        priors[p]["scale"] for p, k in shapes.items()])
     scale = T @ pooled
-    sigma = lbfgs.robust_scale(np.asarray(pred(jnp.asarray(x), data))[:n] - y)
+    cost = np.inf
+    for _ in range(rounds):
+        sigma = lbfgs.robust_scale(np.asarray(pred(jnp.asarray(x), data))[:n] - y)
 
-    def residuals(v):
-        r = np.asarray(pred(jnp.asarray(v), data))[:n] - y
-        return np.concatenate([r / sigma, (v - loc) / scale])
+        def residuals(v, sigma=sigma):
+            r = np.asarray(pred(jnp.asarray(v), data))[:n] - y
+            return np.concatenate([r / sigma, (v - loc) / scale])
 
-    def jacobian(v):
-        return np.vstack([np.asarray(jac(jnp.asarray(v), data))[:n] / sigma,
-                          np.diag(1.0 / scale)])
+        def jacobian(v, sigma=sigma):
+            return np.vstack([np.asarray(jac(jnp.asarray(v), data))[:n] / sigma,
+                              np.diag(1.0 / scale)])
 
-    res = least_squares(residuals, x, jac=jacobian, method="lm", max_nfev=200)
-    return res.x if np.all(np.isfinite(res.x)) else x
+        try:  # a grid point far off may give non-finite residuals
+            res = least_squares(residuals, x, jac=jacobian, method="lm", max_nfev=200)
+        except ValueError:
+            break
+        if not (np.all(np.isfinite(res.x)) and np.isfinite(res.cost)):
+            break
+        x, cost = res.x, float(res.cost) + n * np.log(sigma)
+    return x, cost
+
+
+def _noncentred(law: Law, n_dom: int) -> dict[str, np.ndarray]:
+    """``c_d = 0`` for every per-domain latent (the same arrays, so the same sampler)."""
+    if n_dom == 1:
+        return {}
+    return {f"centring_{p}": np.zeros(n_dom) for p in law.domain_params}
 
 
 def _tie(shapes: dict[str, int]) -> np.ndarray:
@@ -135,21 +158,61 @@ def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
     return np.append(centre, np.log(sigma)), full
 
 
+def centring(law: Law, fdata, x: np.ndarray, priors: dict) -> dict[str, np.ndarray]:
+    """How far each per-domain latent is centred (``c_d`` of
+    :func:`bayeslaw.fit.model._per_domain`), from how tightly the data pin it:
+
+        c_d = s^2 / (s^2 + v_d),
+
+    ``v_d`` the Laplace variance of domain d's latent at the mode ``x`` (each domain's
+    own latents, their prior scale widened by the pooling's), ``s`` the pooling prior's
+    scale (the root mean square of ``HalfNormal(s)``). A domain whose data pin its
+    latent well within the spread between domains is sampled (nearly) centred, one the
+    data leave loose (nearly) non-centred, where each form has no funnel between the
+    domain's latent and the spread ``sd`` (Gorinova, Moore & Hoffman 2020 learn the
+    same weights variationally; this is their closed form for a normal likelihood).
+    Empty with one domain (no pooling).
+    """
+    import jax.numpy as jnp
+
+    n_dom = len(fdata.domains)
+    shapes = lbfgs.latent_shapes(law, n_dom)
+    if n_dom == 1:
+        return {}
+    n = len(fdata.log_loss)
+    data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}
+    pred, jac = _prediction_fn(law, n_dom)
+    sigma = lbfgs.robust_scale(np.asarray(pred(jnp.asarray(x), data))[:n] - fdata.log_loss)
+    J = np.asarray(jac(jnp.asarray(x), data))[:n]
+    pool = priors["pool"]["scale"]
+    scale = _tie(shapes) @ np.array([np.hypot(priors[p]["scale"], pool) if k else
+                                     priors[p]["scale"] for p, k in shapes.items()])
+    var = np.diag(np.linalg.inv(J.T @ J / sigma**2 + np.diag(scale**-2.0)))
+    out, i = {}, 0
+    for p, k in shapes.items():
+        if k:
+            out[f"centring_{p}"] = pool**2 / (pool**2 + var[i:i + k])
+        i += max(k, 1)
+    return out
+
+
 def start(law: Law, fdata, priors: dict) -> dict[str, np.ndarray]:
-    """The model's start arrays (``centre``, ``whiten``, ``z_loc``, ``z_tril``) for the
-    data ``fdata``; the prior's (:func:`prior_start`) if L-BFGS fails.
+    """The model's start arrays (``centre``, ``whiten``, ``z_loc``, ``z_tril``, and the
+    per-domain ``centring_<symbol>``) for the data ``fdata``; the prior's
+    (:func:`prior_start`, non-centred) if no finite mode is found.
 
     ``priors`` are resolved priors (:func:`bayeslaw.fit.priors.resolve`).
     """
     names = latent_names(law)
-    x, _ = lbfgs.optimize(law, fdata, n_starts=N_STARTS, priors=priors)
+    modes = [posterior_mode(law, fdata, x0, priors)
+             for x0 in lbfgs.grid_starts(law, fdata, N_STARTS, priors)]
+    x, cost = min(modes, key=lambda m: m[1])
     try:
-        if x is None or not np.all(np.isfinite(x)):
-            raise ValueError("no finite L-BFGS optimum")
-        x = posterior_mode(law, fdata, np.asarray(x, dtype=float), priors)
+        if not (np.isfinite(cost) and np.all(np.isfinite(x))):
+            raise ValueError("no finite posterior mode")
         centre, cov = _laplace(law, fdata, x, priors)
         loc = np.array([priors[n]["loc"] for n in names])
         scale = np.array([priors[n]["scale"] for n in names])
-        return _from_cov(centre, cov, loc, scale)
+        return {**_from_cov(centre, cov, loc, scale), **centring(law, fdata, x, priors)}
     except (ValueError, np.linalg.LinAlgError):
-        return prior_start(names, priors)
+        return {**prior_start(names, priors), **_noncentred(law, len(fdata.domains))}

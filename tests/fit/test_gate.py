@@ -137,3 +137,45 @@ def test_fit_escalates_once_with_twice_the_draws(monkeypatch):
     calls.clear()
     post = fit(runs, "chinchilla", chains=2, warmup=10, samples=200, seed=4, escalate=0)
     assert len(calls) == 1 and not post.convergence.ok and post.attrs["escalations"] == 0
+
+
+def test_fit_resumes_chains_that_only_need_more_draws(monkeypatch):
+    """Chains that agree but are too short (ESS below the threshold, no divergences)
+    are continued from where they stopped, not restarted: the second call resumes with
+    the same settings and the posterior holds the draws of both; not so when they ran
+    at NUTS's maximum tree depth."""
+    from bayeslaw.fit import fit, nuts
+
+    calls = []
+
+    steps = [7]
+
+    def fake_run(model, data, y, *, chains, warmup, samples, seed, target_accept,
+                 resume=False, **kw):
+        calls.append((warmup, samples, seed, target_accept, resume))
+        post = chains_of_law(samples, seed)
+        grouped = {k: post.idata.posterior[k].values for k in [*LAW.params, "sigma", "nu"]}
+        shape = (2, samples)
+        stats = {"diverging": np.zeros(shape, dtype=bool),
+                 "energy": np.random.default_rng(seed).normal(size=shape),
+                 "num_steps": np.full(shape, steps[0]), "accept_prob": np.full(shape, 0.9),
+                 "potential_energy": np.full(shape, float(seed))}
+        return nuts.NutsResult(grouped, stats, "vectorized")
+
+    def chains_of_law(draws, seed):
+        return chains(0.0, draws, law="chinchilla", seed=seed)
+
+    monkeypatch.setattr(nuts, "run", fake_run)
+    runs = simulate(LAW, TRUTH["chinchilla"], n=20, seed=0)
+    post = fit(runs, "chinchilla", chains=2, warmup=10, samples=80, seed=4)
+    assert calls == [(10, 80, 4, 0.9, False), (10, 80, 5, 0.9, True)]
+    assert post.attrs["escalations"] == 1  # escalate=1: the resumed chains are final
+    assert post.attrs["warmup"] == 10 and post.attrs["samples"] == 160
+    lp = post.idata.sample_stats["lp"].values
+    assert lp.shape == (2, 160) and (lp[:, :80] == -4).all() and (lp[:, 80:] == -5).all()
+    # Chains at the maximum tree depth: the adaptation failed, they start again.
+    calls.clear()
+    steps[0] = 1023
+    post = fit(runs, "chinchilla", chains=2, warmup=10, samples=80, seed=4)
+    assert calls == [(10, 80, 4, 0.9, False), (20, 160, 5, 0.9, False)]
+    assert post.attrs["samples"] == 160

@@ -88,3 +88,23 @@ def test_padding_leaves_the_density_unchanged_and_reuses_the_sampler():
     post = fit(runs + simulate(law, TRUTH["chinchilla"], n=2, seed=5), "chinchilla", **SETTINGS)
     assert nuts._mcmc.cache_info().hits == 1
     assert post.idata.log_likelihood["log_loss"].shape[-1] == 12  # the real runs only
+
+
+def test_partial_centring_keeps_the_pooled_prior():
+    """u_d = mu + sd^(1-c) (x_d - c mu), x_d ~ N(c mu, sd^c) is N(mu, sd) for every c."""
+    import jax
+    import jax.numpy as jnp
+    import numpyro
+    from numpyro.infer import Predictive
+
+    from bayeslaw.fit.model import _per_domain
+
+    c = jnp.array([0.0, 0.3, 0.8, 1.0])
+
+    def pooled():
+        numpyro.deterministic("u", _per_domain("G", 0.7, 4, 0.5, {"centring_G": c}))
+
+    cond = numpyro.handlers.condition(pooled, {"u_G_sd": 0.4})
+    u = np.asarray(Predictive(cond, num_samples=4000)(jax.random.PRNGKey(1))["u"])
+    for d in range(4):
+        assert stats.kstest(u[:, d], "norm", args=(0.7, 0.4)).pvalue > 1e-3, float(c[d])

@@ -29,6 +29,20 @@ def post(runs):
     return fit(runs, "domain_gap", chains=2, warmup=150, samples=100, seed=3, escalate=0)
 
 
+def test_start_centres_the_domain_with_more_runs_more(runs, post):
+    """The partial centring (bayeslaw.fit.start.centring) follows how tightly the data
+    pin each domain: web (40 runs) more centred than code (12 runs), all in (0, 1)."""
+    from bayeslaw.fit import data as fit_data
+    from bayeslaw.fit import priors as fit_priors
+    from bayeslaw.fit.start import start
+
+    law = get("domain_gap")
+    st = start(law, fit_data.from_runs(runs, law), fit_priors.resolve())
+    for p in ("E", "G"):
+        c = st[f"centring_{p}"]  # (code, web)
+        assert 0 < c[0] < c[1] < 1, (p, c)
+
+
 def test_draws_shapes_and_units(post):
     d = post.draws
     assert post.domains == ("code", "web") and d.n_draws == 200
