@@ -43,6 +43,7 @@ ORIGINS = (0.5, 0.65, 0.8)  # fractions of the runs (by compute) each fold is fi
 POWERS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the grid of p profiled over
 TARGET = 0.9  # criterion "coverage": the central interval whose backtest coverage is matched
 FOLD_NUTS = {"chains": 2, "warmup": 200, "samples": 200}  # per fold, with method="nuts"
+MIN_WEIGHT = 0.01  # a stacked law of less weight is not refitted in the folds
 
 
 def coordinates(N, D, D_prime) -> np.ndarray:
@@ -209,17 +210,27 @@ class FoldFit:
     posteriors: dict
 
 
-def _laws(post) -> tuple[str, ...]:
-    return tuple(getattr(post, "names", (post.law.name,)))
+def stacked_laws(post, min_weight: float = MIN_WEIGHT) -> tuple[str, ...]:
+    """The laws whose fold fits a calibration of ``post`` needs: its law, or a stacked
+    posterior's laws of weight >= ``min_weight`` (the folds mix them with their weights
+    renormalized; a law below it moves the mixture's quantiles by less than its weight)."""
+    if not hasattr(post, "names"):
+        return (post.law.name,)
+    w = post.weight_of()
+    keep = tuple(n for n in post.names if w[n] >= min_weight)
+    return keep or (max(w, key=w.get),)
 
 
 def fold_fits(runs: Sequence, laws: Sequence[str], *, origins: Sequence[float] = ORIGINS,
-              method: str = "nuts", fit_kw: dict | None = None) -> list[FoldFit]:
+              method: str = "nuts", fit_kw: dict | None = None,
+              cache=None) -> list[FoldFit]:
     """Each law refitted to the smallest fraction f of the runs by compute, for each f in
-    ``origins`` (a fold that cannot be fitted, too few runs or no spread, is skipped)."""
+    ``origins`` (a fold that cannot be fitted, too few runs or no spread, is skipped);
+    ``cache``: a folder where each fold fit is kept (see :func:`bayeslaw.fit.stack._fitter`)."""
     from bayeslaw.fit.stack import _fitter
 
-    one = _fitter(method, {**(FOLD_NUTS if method == "nuts" else {}), **(fit_kw or {})})
+    one = _fitter(method, {**(FOLD_NUTS if method == "nuts" else {}), **(fit_kw or {})},
+                  cache)
     ordered = sorted(runs, key=lambda r: r.flops)
     out = []
     for f in origins:
@@ -244,9 +255,10 @@ def folds_for(fits: Sequence[FoldFit], post) -> list[Fold]:
 
     out = []
     for ff in fits:
-        if isinstance(post, StackedPosterior):
-            fp = stack([ff.posteriors[n] for n in post.names], weights=post.weights,
-                       n_draws=post.n_draws)
+        if isinstance(post, StackedPosterior):  # the laws refitted in the folds (see
+            names = [n for n in post.names if n in ff.posteriors]  # :func:`stacked_laws`)
+            w = [post.weight_of()[n] for n in names]
+            fp = stack([ff.posteriors[n] for n in names], weights=w, n_draws=post.n_draws)
         else:
             fp = ff.posteriors[post.law.name]
         out.append(fold(fp, ff.train, ff.test))
@@ -287,7 +299,7 @@ def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
     """
     ids = set(post.run_ids)
     runs = [r for r in runs if r.run_id in ids and r.status == "completed"]
-    fits = fold_fits(runs, _laws(post), origins=origins, method=method, fit_kw=fit_kw)
+    fits = fold_fits(runs, stacked_laws(post), origins=origins, method=method, fit_kw=fit_kw)
     return from_folds(folds_for(fits, post), runs, method, criterion)
 
 

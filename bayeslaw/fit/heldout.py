@@ -33,7 +33,7 @@ def _quantiles(post, test: Sequence, probs, seed: int, widen: bool) -> dict[str,
 def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence[str], *,
                        method: str = "nuts", fit_kw: dict | None = None,
                        backtest: dict | None = None, calibrate_laws: bool = False,
-                       probs: Sequence[float] = PROBS, seed: int = 0) -> dict:
+                       probs: Sequence[float] = PROBS, seed: int = 0, cache=None) -> dict:
     """Fit ``laws`` to ``train_runs`` and predict the losses of ``test_runs``.
 
     Parameters
@@ -49,7 +49,11 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         see :func:`bayeslaw.fit.calibrate.calibrate`).
     calibrate_laws : bool
         Also the rows ``"<law>+calibrated"`` (each law widened by its own backtest; the
-        fold fits are shared, so this costs no extra fit).
+        fold fits are shared, so this costs no extra fit; every law is then refitted in
+        the folds, otherwise only the stacked laws of weight >= ``MIN_WEIGHT``).
+    cache : path, optional
+        A folder keeping every fit, full and fold, keyed by its inputs, so that a rerun
+        or another strategy on the same runs reuses it.
 
     Returns
     -------
@@ -60,16 +64,17 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         widening) and ``"stacked+calibrated(coverage)"``; NaN where a test run's
         domain was not fitted.
     """
-    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds
+    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
     from bayeslaw.fit.stack import _fitter, stack
 
     if not laws:
         raise BayeslawError("heldout_predictive needs at least one law")
-    fitter = _fitter(method, fit_kw or {})
+    fitter = _fitter(method, fit_kw or {}, cache)
     posts = {law: fitter(train_runs, law) for law in laws}
     st = stack(list(posts.values()))
     bt = {"method": method, **(backtest or {})}
-    fits = fold_fits(train_runs, list(laws), **bt)
+    fits = fold_fits(train_runs, list(laws) if calibrate_laws else stacked_laws(st),
+                     cache=cache, **bt)
     ids = set(st.run_ids)
     fitted = [r for r in train_runs if r.run_id in ids]
     calib = from_folds(folds_for(fits, st), fitted, bt["method"])
