@@ -165,9 +165,11 @@ def averaged(train: Sequence, held: Sequence, settings: dict, *,
                              backtest={"fit_kw": FOLD_FIT}, cache=cache)
     st = out["stacked"]
     c = out["calibration"]
+    others = {k: quantile_rows(v, held) for k, v in out["quantiles"].items()
+              if k.startswith("stacked") and k != "stacked+calibrated"}
     return quantile_rows(out["quantiles"]["stacked+calibrated"], held), {
         "fit_rmse": fit_rmse(st, train), "weights": out["weights"], "calibration": c,
-        "plain": quantile_rows(out["quantiles"]["stacked"], held)}
+        "others": others, "calibrations": out["calibrations"]}
 
 
 def strategies(laws: Sequence[str], average: bool = True, cache=None) -> dict[str, Callable]:
@@ -219,17 +221,21 @@ def averaged_notes(results: dict, names: Sequence[str]) -> str:
         rows, info = results.get("stacked+calibrated", {}).get(name, (None, None))
         if info is None:
             continue
-        c, s = info["calibration"], summarize(info["plain"])
         w = ", ".join(f"{k} {v:.2f}" for k, v in info["weights"].items() if v >= 0.005)
-        out.append(f"- {name}: weights {w}; {describe(c)}; unwidened mixture: 50% cover "
-                   f"{s['cover50']:.2f}, 90% cover {s['cover90']:.2f}")
+        out.append(f"- {name}: weights {w}; {describe(info['calibration'])}")
+        for k, rows in info["others"].items():
+            s = summarize(rows)
+            crit = k[k.index("(") + 1:-1] if "(" in k else None
+            c = f" ({describe(info['calibrations'][crit])})" if crit else ""
+            out.append(f"  - {k}: 50% cover {s['cover50']:.2f}, 90% cover {s['cover90']:.2f}, "
+                       f"mean abs rel err {s['mae']:.4f}{c}")
     return "\n".join(out)
 
 
 def describe(c) -> str:
     """One line for a Calibration."""
-    return (f"calibration tau {c.tau:.4f}, p {c.power:g} ({c.criterion}; {c.folds} folds, "
-            f"{c.n_heldout} backtest points)")
+    return (f"calibration {c.criterion}: tau {c.tau:.4f}, p {c.power:g}, drift {c.bias:+.4f} "
+            f"({c.folds} folds, {c.n_heldout} backtest points)")
 
 
 def run(datasets: dict, strats: dict, settings: dict, log=print, done=None) -> dict:

@@ -60,11 +60,12 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
     dict
         ``{"quantiles": {strategy: {"q05": (n,), ...}}, "weights": {law: w},
         "calibration": Calibration, "stacked": StackedPosterior}``; strategies
-        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default, likelihood-fitted
-        widening) and ``"stacked+calibrated(coverage)"``; NaN where a test run's
-        domain was not fitted.
+        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default criterion,
+        ``drift``) and ``"stacked+calibrated(<criterion>)"`` for the other criteria of
+        :func:`~bayeslaw.fit.calibrate.from_folds` (their calibrations under
+        ``"calibrations"``); NaN where a test run's domain was not fitted.
     """
-    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
+    from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
     from bayeslaw.fit.stack import _fitter, stack
 
     if not laws:
@@ -77,14 +78,17 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
                      cache=cache, **bt)
     ids = set(st.run_ids)
     fitted = [r for r in train_runs if r.run_id in ids]
-    calib = from_folds(folds_for(fits, st), fitted, bt["method"])
+    folds = folds_for(fits, st)
+    calib = from_folds(folds, fitted, bt["method"])
     quant = {law: _quantiles(p, test_runs, probs, seed, False) for law, p in posts.items()}
     quant["stacked"] = _quantiles(st, test_runs, probs, seed, False)
     quant["stacked+calibrated"] = _quantiles(st.with_calibration(calib), test_runs, probs, seed,
                                              True)
-    cov = from_folds(folds_for(fits, st), fitted, bt["method"], "coverage")
-    quant["stacked+calibrated(coverage)"] = _quantiles(st.with_calibration(cov), test_runs,
-                                                       probs, seed, True)
+    others = {}
+    for crit in CRITERIA[1:]:
+        others[crit] = from_folds(folds, fitted, bt["method"], crit)
+        quant[f"stacked+calibrated({crit})"] = _quantiles(st.with_calibration(others[crit]),
+                                                          test_runs, probs, seed, True)
     per_law = {}
     if calibrate_laws:
         for law, p in posts.items():
@@ -92,6 +96,7 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
             quant[f"{law}+calibrated"] = _quantiles(p.with_calibration(c), test_runs, probs,
                                                     seed, True)
     return {"quantiles": quant, "weights": st.weight_of(), "calibration": calib,
+            "calibrations": others,
             "law_calibrations": per_law, "stacked": st.with_calibration(calib)}
 
 
