@@ -2,30 +2,40 @@
 
 A law fitted to small runs is used far beyond them; its posterior predictive knows the
 parameters' uncertainty and the runs' noise, but not what the law's form gets wrong
-there. We widen the predictive of log loss by an extra variance that grows with the
-distance beyond the data,
+there. We model that form error on log loss as growing with the distance beyond the
+data, with a learned mean (a drift) and spread,
 
-    y ~ StudentT(nu, log L(x; theta), sqrt(sigma^2 + tau^2 d(x)^p)),
+    y ~ StudentT(nu, log L(x; theta) + bias g(d), sqrt(sigma^2 + tau^2 g(d)^2)),
+    g(d) = d(x)^(p/2),
 
     d(x) = max_c max(0, z_c(x) - max_i z_c(x_i), min_i z_c(x_i) - z_c(x)),
 
 with z = (log C, log N, log D, log D') (C = 6 N (D + D'); D, D' floored at one token)
 and x_i the fitted runs: d is how many e-folds the point lies outside the box of the
-data in its most extrapolated coordinate, 0 inside it.
+data in its most extrapolated coordinate, 0 inside it. Equivalently the law's error at
+distance d is g(d) (bias + tau z), z ~ N(0, 1): a systematic part (the law bends the
+wrong way beyond the data, so every larger run lies on one side) and a random part.
 
-tau and p are learned from the runs themselves by rolling-origin backtesting (Tashman
-2000): sort the runs by compute; for each origin f (50%, 65%, 80% of them) fit the same
-laws to the smaller fraction f, predict every larger run, and maximize the summed log
-predictive density of the held-out runs over tau >= 0 for each p in a small grid
-(profile likelihood); tau = 0 is kept unless it lowers that density.
+bias, tau and p are learned from the runs themselves by rolling-origin backtesting
+(Tashman 2000): sort the runs by compute; for each origin f (50%, 65%, 80% of them) fit
+the same laws to the smaller fraction f, predict every larger run, and maximize the
+summed log predictive density of the held-out runs over (bias, tau >= 0) for each p in a
+small grid (profile likelihood; criterion ``"drift"``, the default). ``"likelihood"``
+fixes bias = 0 (a zero-mean widening: a systematic error is then absorbed as width),
+``"coverage"`` takes its p and the smallest tau whose 90% intervals cover 90% of the
+backtest points.
 
-Assumptions (docs/fit.md): the extra error of a law is a zero-mean noise on log loss
-whose variance grows as a power of the distance; the same power holds beyond the
-largest distance seen in the backtests (the final fit extrapolates further than its
-folds did); each fold's posterior stands for the final one (by default NUTS with short
-chains, :data:`FOLD_NUTS`; ``method="lbfgs"``, the point fit, is cheaper but has no
-parameter uncertainty, so its tau also absorbs that and the widening errs wide); and a
-stacked posterior's folds reuse its full-data stacking weights.
+Assumptions (docs/fit.md): the form error of a law beyond its data is g(d) (bias + tau
+z) with the same bias, tau and p for the final fit as for its folds (the drift the
+smaller fits showed continues; the final fit, on more runs, might err less); the same
+power holds beyond the largest distance seen in the backtests (the final fit may
+extrapolate further than its folds did); each fold's posterior stands for the final one
+(NUTS with short chains, :data:`FOLD_NUTS`; ``method="lbfgs"``, the point fit, is
+cheaper but has no parameter uncertainty, so its tau also absorbs that and the widening
+errs wide); the folds' held-out runs overlap (each larger run is predicted from every
+earlier origin), so the likelihood counts them more than once; and a stacked
+posterior's folds mix its laws of weight >= :data:`MIN_WEIGHT` with their full-data
+stacking weights (renormalized).
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from bayeslaw.draws import Draws
-from bayeslaw.fit.calibrate import (Box, Calibration, Fold, calibrate, coverage, learn,
-                                    learn_drift)
+from bayeslaw.fit.calibrate import Box, Calibration, Fold, calibrate, coverage, learn, learn_drift
 from bayeslaw.fit.predictive import sample
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
