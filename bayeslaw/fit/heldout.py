@@ -61,7 +61,7 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         ``{"quantiles": {strategy: {"q05": (n,), ...}}, "weights": {law: w},
         "calibration": Calibration, "stacked": StackedPosterior}``; strategies
         ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default criterion,
-        ``drift``) and ``"stacked+calibrated(<criterion>)"`` for the other criteria of
+        ``likelihood``) and ``"stacked+calibrated(<criterion>)"`` for the other criteria of
         :func:`~bayeslaw.fit.calibrate.from_folds` (their calibrations under
         ``"calibrations"``); NaN where a test run's domain was not fitted.
     """

@@ -87,6 +87,13 @@ def test_backtest_plumbing_with_point_fits():
     # wide, as the module says); its round trip through the posterior's attrs.
     assert c.tau > 0 and c.gain > 0
     assert post.with_calibration(c).calibration == c
+    # point folds borrow the calibrated posterior's noise draws (heavy tails included)
+    from bayeslaw.fit.calibrate import fold_fits, folds_for
+
+    fits = fold_fits(runs, ["chinchilla"], method="lbfgs", fit_kw={"n_starts": 1})
+    heavy = SimpleNamespace(law=post.law, noise={"sigma": np.full(5, 0.5), "nu": np.full(5, 3.0)})
+    (f, *_) = folds_for(fits, heavy)
+    assert f.mu.shape == (1, 16) and list(f.sigma) == [0.5] * 5 and list(f.nu) == [3.0] * 5
 
 
 def test_coverage_criterion_matches_the_target():
