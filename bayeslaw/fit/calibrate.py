@@ -3,7 +3,7 @@
 A law fitted to small runs is used far beyond them; its posterior predictive knows the
 parameters' uncertainty and the runs' noise, but not what the law's form gets wrong
 there. We model that form error on log loss as growing with the distance beyond the
-data, with a learned mean (a drift) and spread,
+data, with a learned spread and, optionally (criterion drift), a learned mean,
 
     y ~ StudentT(nu, log L(x; theta) + bias g(d), sqrt(sigma^2 + tau^2 g(d)^2)),
     g(d) = d(x)^(p/2),
