@@ -33,7 +33,7 @@ def _quantiles(post, test: Sequence, probs, seed: int, widen: bool) -> dict[str,
 def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence[str], *,
                        method: str = "nuts", fit_kw: dict | None = None,
                        backtest: dict | None = None, calibrate_laws: bool = False,
-                       probs: Sequence[float] = PROBS, seed: int = 0) -> dict:
+                       probs: Sequence[float] = PROBS, seed: int = 0, cache=None) -> dict:
     """Fit ``laws`` to ``train_runs`` and predict the losses of ``test_runs``.
 
     Parameters
@@ -49,37 +49,46 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         see :func:`bayeslaw.fit.calibrate.calibrate`).
     calibrate_laws : bool
         Also the rows ``"<law>+calibrated"`` (each law widened by its own backtest; the
-        fold fits are shared, so this costs no extra fit).
+        fold fits are shared, so this costs no extra fit; every law is then refitted in
+        the folds, otherwise only the stacked laws of weight >= ``MIN_WEIGHT``).
+    cache : path, optional
+        A folder keeping every fit, full and fold, keyed by its inputs, so that a rerun
+        or another strategy on the same runs reuses it.
 
     Returns
     -------
     dict
         ``{"quantiles": {strategy: {"q05": (n,), ...}}, "weights": {law: w},
         "calibration": Calibration, "stacked": StackedPosterior}``; strategies
-        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default, likelihood-fitted
-        widening) and ``"stacked+calibrated(coverage)"``; NaN where a test run's
-        domain was not fitted.
+        ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default criterion,
+        ``likelihood``) and ``"stacked+calibrated(<criterion>)"`` for the other criteria of
+        :func:`~bayeslaw.fit.calibrate.from_folds` (their calibrations under
+        ``"calibrations"``); NaN where a test run's domain was not fitted.
     """
-    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds
+    from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
     from bayeslaw.fit.stack import _fitter, stack
 
     if not laws:
         raise BayeslawError("heldout_predictive needs at least one law")
-    fitter = _fitter(method, fit_kw or {})
+    fitter = _fitter(method, fit_kw or {}, cache)
     posts = {law: fitter(train_runs, law) for law in laws}
     st = stack(list(posts.values()))
     bt = {"method": method, **(backtest or {})}
-    fits = fold_fits(train_runs, list(laws), **bt)
+    fits = fold_fits(train_runs, list(laws) if calibrate_laws else stacked_laws(st),
+                     cache=cache, **bt)
     ids = set(st.run_ids)
     fitted = [r for r in train_runs if r.run_id in ids]
-    calib = from_folds(folds_for(fits, st), fitted, bt["method"])
+    folds = folds_for(fits, st)
+    calib = from_folds(folds, fitted, bt["method"])
     quant = {law: _quantiles(p, test_runs, probs, seed, False) for law, p in posts.items()}
     quant["stacked"] = _quantiles(st, test_runs, probs, seed, False)
     quant["stacked+calibrated"] = _quantiles(st.with_calibration(calib), test_runs, probs, seed,
                                              True)
-    cov = from_folds(folds_for(fits, st), fitted, bt["method"], "coverage")
-    quant["stacked+calibrated(coverage)"] = _quantiles(st.with_calibration(cov), test_runs,
-                                                       probs, seed, True)
+    others = {}
+    for crit in CRITERIA[1:]:
+        others[crit] = from_folds(folds, fitted, bt["method"], crit)
+        quant[f"stacked+calibrated({crit})"] = _quantiles(st.with_calibration(others[crit]),
+                                                          test_runs, probs, seed, True)
     per_law = {}
     if calibrate_laws:
         for law, p in posts.items():
@@ -87,6 +96,7 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
             quant[f"{law}+calibrated"] = _quantiles(p.with_calibration(c), test_runs, probs,
                                                     seed, True)
     return {"quantiles": quant, "weights": st.weight_of(), "calibration": calib,
+            "calibrations": others,
             "law_calibrations": per_law, "stacked": st.with_calibration(calib)}
 
 

@@ -5,7 +5,8 @@ loss ``exp(y_s)``, ``y_s ~ StudentT(nu_s, log L_s, sigma_s)`` (the fit's likelih
 Quantiles over draws give the predictive bands with and without observation noise.
 
 A posterior with a ``calibration`` (:mod:`bayeslaw.fit.calibrate`) widens the observed
-loss beyond its runs: sigma_s^2 becomes sigma_s^2 + tau^2 d(N, D, D')^p. A stacked
+loss beyond its runs: sigma_s^2 becomes sigma_s^2 + tau^2 d(N, D, D')^p, and its location
+shifts by the learned drift bias d^(p/2). A stacked
 posterior (:mod:`bayeslaw.fit.stack`) gives the mixture predictive: each draw is one law's.
 """
 
@@ -58,9 +59,11 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     sigma, nu = (np.asarray(posterior.noise[k], float)[(slice(None), *extra)]
                  for k in ("sigma", "nu"))
     calibration = getattr(posterior, "calibration", None) if widen else None
+    loc = log_mu
     if calibration is not None:
         sigma = np.sqrt(sigma**2 + np.asarray(calibration.extra_var(N, D, D_prime))[None])
-    y = sample_obs(jax.random.PRNGKey(seed), log_mu, sigma, nu)
+        loc = log_mu + np.asarray(calibration.shift(N, D, D_prime))
+    y = sample_obs(jax.random.PRNGKey(seed), loc, sigma, nu)
     # A Student-t draw with a small nu can lie beyond exp's float64 range (|log L| > 709):
     # such a draw is an astronomically large (or small) loss, kept finite and positive
     # (within e^+-700) so that quantiles and means stay defined; the bulk is unchanged.

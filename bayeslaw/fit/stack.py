@@ -286,16 +286,49 @@ def fit_stack(runs: Sequence, laws: Sequence[str], *, method: str = "nuts",
     return s
 
 
-def _fitter(method: str, kw: dict):
+def _fitter(method: str, kw: dict, cache=None):
+    """``fit(runs, law)`` by ``method`` with settings ``kw``; with ``cache`` (a folder),
+    each posterior is read from / written to a file named by a hash of its inputs
+    (:func:`fit_key`), so that reruns and other strategies reuse the fit."""
     if method == "nuts":
         from bayeslaw.fit.bayes import fit
-
+    elif method == "lbfgs":
+        from bayeslaw.fit.lbfgs import fit
+    else:
+        raise BayeslawError(f"unknown fit method {method!r} (nuts or lbfgs)")
+    if cache is None:
         return lambda runs, law: fit(runs, law, **kw)
-    if method == "lbfgs":
-        from bayeslaw.fit import lbfgs
 
-        return lambda runs, law: lbfgs.fit(runs, law, **kw)
-    raise BayeslawError(f"unknown fit method {method!r} (nuts or lbfgs)")
+    def cached(runs, law):
+        import os
+
+        from bayeslaw.fit.posterior import Posterior
+
+        path = os.path.join(os.fspath(cache), f"{law}-{fit_key(runs, law, method, kw)}.nc")
+        if os.path.isfile(path):
+            return Posterior.load(path)
+        post = fit(runs, law, **kw)
+        os.makedirs(os.fspath(cache), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        post.save(tmp)
+        os.replace(tmp, path)  # atomic: a killed run leaves no half-written file
+        return post
+
+    return cached
+
+
+def fit_key(runs: Sequence, law: str, method: str, kw: dict) -> str:
+    """A hash of everything a fit depends on: the runs (id, domain, N, D, D', loss,
+    status, in order), the law, the method, its settings and the package version."""
+    import hashlib
+    import json
+
+    from bayeslaw import __version__
+
+    rows = [(r.run_id, r.domain, r.params, r.pretrain_tokens, r.specialize_tokens,
+             r.loss, r.status) for r in runs]
+    text = json.dumps([rows, law, method, sorted(kw.items()), __version__], default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 
