@@ -10,7 +10,10 @@ seed design leaves a real doubt: the TRUE regret of its Bayes decision at the ta
 budget (--extrapolation x the per-run cap, k = --k domains) is at least --min-doubt
 (2%); up to --tries seed designs are drawn per world, then the world is redrawn (the
 count of rejections is printed). From the same seed design each strategy executes
-batches of q runs from one menu, refitting domain_gap (NUTS, 2 chains) after each:
+batches of q runs from one menu, refitting after each (NUTS, 2 chains): by default the
+stacked mixture of domain_gap and saturation (--laws; the truth's law is then always
+among those fitted), or one law (--laws domain_gap: the saturation worlds are then
+misspecified):
 
   loop           `suggest` batches as `bayeslaw loop` does (expected regret removed per
                  FLOP, checkpoint branching, a batch spends at most --growth x the
@@ -29,7 +32,7 @@ other strategy's per world, and the true regret at fixed compute (2, 5, 10 and 2
 seed design's cost: the regret of the last fit within that spend).
 
 Usage: python bench/bench_suggest.py [--quick] [--seeds 10] [--draws 200]
-       [--strategies loop,grid,random,largest-first]
+       [--laws domain_gap,saturation] [--strategies loop,grid,random,largest-first]
 """
 
 from __future__ import annotations
@@ -245,7 +248,7 @@ def main() -> None:
     ap.add_argument("--target", type=float, nargs="+", default=[0.005, 0.002],
                     help="true-regret levels to report (the issue's is 0.005)")
     ap.add_argument("--strategies", default=",".join(STRATEGIES))
-    ap.add_argument("--laws", default="domain_gap",
+    ap.add_argument("--laws", default="domain_gap,saturation",
                     help="the law fitted after each batch, or several (comma-separated) "
                     "stacked: the suggestions then value runs under the law-averaged posterior")
     args = ap.parse_args()
