@@ -74,9 +74,10 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=500)
     ap.add_argument("--samples", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--fold-draws", type=int, default=None,
-                    help="warmup = samples of each backtest fold's fit (default: "
-                    "bayeslaw.fit.calibrate.FOLD_NUTS)")
+    ap.add_argument("--folds", choices=("lbfgs", "nuts"), default="lbfgs",
+                    help="the backtest's fold fits: L-BFGS point fits taking the mixture's "
+                    "noise draws, as bench/bench_calibration.py (default), or NUTS "
+                    "(bayeslaw.fit.calibrate.FOLD_NUTS, what `fit --calibrate` does)")
     ap.add_argument("--laws", default=",".join(LAWS))
     ap.add_argument("--out", default=str(RECORDS / "extrapolation-averaged.json"))
     a = ap.parse_args()
@@ -88,14 +89,14 @@ def main() -> None:
     laws = a.laws.split(",")
     t = time.time()
     fit_kw = {"chains": a.chains, "warmup": a.warmup, "samples": a.samples, "seed": a.seed}
-    backtest = None if a.fold_draws is None else {"fit_kw": {
-        "chains": 2, "warmup": a.fold_draws, "samples": a.fold_draws}}
+    backtest = {"method": a.folds}
     out = heldout_predictive(fit_runs, held, laws, fit_kw=fit_kw, backtest=backtest,
                              seed=a.seed)
     rows = {name: cells(q, held) for name, q in out["quantiles"].items()}
     lines = [markdown(name, row) for name, row in rows.items()]
     calib = out["calibration"]
     doc = {"fit_runs": len(fit_runs), "held_out": len(held), "laws": laws, "fit": fit_kw,
+           "folds": a.folds,
            "weights": out["weights"], "calibration": json.loads(calib.to_json()),
            "seconds": round(time.time() - t), "rows": rows, "markdown": lines}
     Path(a.out).write_text(json.dumps(doc, indent=1) + "\n")
