@@ -57,6 +57,9 @@ def main() -> None:
                           "--out", out, "--force"], 0, 15.0),
     ]
     print(f"load average (1 min) at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    # the same machine's speed today: the floor every command pays (Python, numpy, jax)
+    base = min(timed([sys.executable, "-c", "import jax, numpy"]) for _ in range(3))
+    print(f"  baseline     python -c 'import jax, numpy': {base[0]:.2f} s wall {base[1]:.2f} s CPU")
     for name, cmd, code, target in cases:
         first = timed(cmd, code)
         second = timed(cmd, code)

@@ -23,6 +23,8 @@ import numpy as np
 from bayeslaw.compute import run_flops
 from bayeslaw.draws import Draws, Population
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit import netcdf
+from bayeslaw.fit.netcdf import FileGroups
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -50,32 +52,6 @@ def provenance(law: Law, priors_toml: str, run_ids, domains, *, method: str, see
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"), **extra}
 
 
-class FileGroups:
-    """A posterior file's groups read with xarray alone, each an ``xarray.Dataset``.
-
-    Importing ArviZ takes ~1.5 s (matplotlib, scipy.stats), a third of a ``bayeslaw plan``
-    call on an existing posterior, and the planner needs only the draws, the attrs, the
-    runs and the sampler's statistics; :attr:`Posterior.idata` builds the full
-    ``InferenceData`` from these datasets when something asks for it.
-    """
-
-    def __init__(self, datasets: dict, attrs: dict | None = None):
-        self.datasets = datasets
-        self.attrs = dict(attrs or {})
-
-    def groups(self) -> list[str]:
-        return list(self.datasets)
-
-    def get(self, name: str, default=None):
-        return self.datasets.get(name, default)
-
-    def __getattr__(self, name: str):
-        try:
-            return self.__dict__["datasets"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 @dataclass(frozen=True)
 class Posterior:
     """A law's posterior: an ArviZ ``InferenceData`` (or the groups of a file read without
@@ -86,15 +62,14 @@ class Posterior:
     @cached_property
     def idata(self):
         """The whole posterior as an ``arviz.InferenceData``."""
-        from bayeslaw.fit._arviz import az
-
         if isinstance(self.source, FileGroups):
-            return az.InferenceData(attrs=self.source.attrs or None, **self.source.datasets)
+            return self.source.to_inference_data()
         return self.source
 
     def group(self, name: str):
-        """One group (``posterior``, ``sample_stats``, ``constant_data``, ...) as an
-        ``xarray.Dataset``, or None; reads no more than the file gave."""
+        """One group (``posterior``, ``sample_stats``, ``constant_data``, ...), or None: an
+        ``xarray.Dataset``, or for a file a :class:`~bayeslaw.fit.netcdf.Group` view
+        (``sizes``, ``attrs``, ``g[name].values``) that needs neither xarray nor ArviZ."""
         return self.source.get(name)
 
     @property
@@ -217,7 +192,7 @@ class Posterior:
             raise BayeslawError(f"{path} is a stacked posterior of several laws; read it with "
                                 "bayeslaw.fit.posterior.load")
         try:
-            groups = read_groups(path)
+            groups = netcdf.read(path)
         except Exception as e:  # h5py/xarray raise many types for foreign files
             raise BayeslawError(f"not a bayeslaw posterior file: {path} ({e})") from None
         if "posterior" not in groups.groups() or \
@@ -226,24 +201,6 @@ class Posterior:
                                 "(write one with `bayeslaw fit --out FILE`)")
         _check_draws(groups, path)
         return cls(groups)
-
-
-def read_groups(path, prefix: str = "") -> FileGroups:
-    """Every group under ``prefix`` of a netCDF file written by ``InferenceData.to_netcdf``,
-    loaded into memory (as ``az.from_netcdf`` does, without importing ArviZ)."""
-    import h5netcdf
-    import xarray as xr
-
-    with h5netcdf.File(str(path), "r") as f:
-        node = f[prefix] if prefix else f
-        names = list(node.groups)
-        attrs = {k: v for k, v in node.attrs.items() if not k.startswith("_")}
-    out = {}
-    for g in names:
-        with xr.open_dataset(str(path), group=f"{prefix}/{g}" if prefix else g,
-                             engine="h5netcdf") as ds:
-            out[g] = ds.load()
-    return FileGroups(out, attrs)
 
 
 def _check_draws(groups, path) -> None:

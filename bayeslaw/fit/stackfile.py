@@ -56,13 +56,9 @@ def save(stacked, path: str | os.PathLike) -> None:
 
 def root_attrs(path: str | os.PathLike) -> dict | None:
     """The root attrs of a netCDF file, or None if it cannot be read as one."""
-    import xarray as xr
+    from bayeslaw.fit.netcdf import root_attrs as read
 
-    try:
-        with xr.open_dataset(str(path), engine="h5netcdf") as ds:
-            return dict(ds.attrs)
-    except Exception:  # h5py/xarray raise many types for foreign files
-        return None
+    return read(path)
 
 
 def is_stacked(path: str | os.PathLike) -> bool:
@@ -75,7 +71,8 @@ def load(path: str | os.PathLike):
     import xarray as xr
 
     from bayeslaw.fit.calibrate import Calibration
-    from bayeslaw.fit.posterior import FileGroups, Posterior
+    from bayeslaw.fit.netcdf import FileGroups
+    from bayeslaw.fit.posterior import Posterior
     from bayeslaw.fit.stack import StackedPosterior
 
     attrs = root_attrs(path)

@@ -81,6 +81,9 @@ def test_bad_toml(tmp_path):
 
 
 def test_log_lik_is_student_t():
+    from bayeslaw import _jax
+
+    _jax.setup()  # float64, as every caller of the likelihood sets it (not test order)
     y, mu, s, nu = np.array([1.0, 1.1]), np.array([1.02, 1.0]), 0.01, 4.0
     got = np.asarray(likelihood.log_lik(y, mu, s, nu))
     np.testing.assert_allclose(got, stats.t.logpdf(y, nu, loc=mu, scale=s), rtol=1e-10)
