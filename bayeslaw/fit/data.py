@@ -102,7 +102,15 @@ def _check_spread(N: np.ndarray, T: np.ndarray, law: Law) -> None:
 
 
 def from_runs(runs: Sequence, law: Law, domains: Sequence[str] | None = None) -> FitData:
-    """Arrays of the completed ``runs`` (only those of ``domains`` if given), checked."""
+    """Arrays of the completed ``runs`` (only those of ``domains`` if given), checked.
+
+    ``runs`` may be a pandas DataFrame with the run columns (``params``,
+    ``pretrain_tokens``, ...; read by :func:`bayeslaw.runs.from_pandas`, validated as an
+    import is), so ``fit(df, law)`` works as ``fit(from_pandas(df), law)``."""
+    if hasattr(runs, "columns") and hasattr(runs, "itertuples"):
+        from bayeslaw.runs.frames import from_pandas
+
+        runs = from_pandas(runs)
     runs = [r for r in runs if getattr(r, "status", "completed") == "completed"]
     if domains:
         runs = [r for r in runs if r.domain in set(domains)]

@@ -5,7 +5,7 @@ columns are mapped (:mod:`bayeslaw.runs.mapping`).
   columns under their names (:data:`~bayeslaw.runs.record.FIELDS`); ``config`` and
   ``metrics`` are JSON text, as in the store and the CSV export.
 - :func:`from_pandas`: a DataFrame's rows as validated runs, usable wherever a list of
-  runs is (``bayeslaw.fit.fit(from_pandas(df), "chinchilla")``).
+  runs is (``bayeslaw.fit.fit(from_pandas(df), "chinchilla")``; ``fit(df, ...)`` does the same).
 - :func:`read_table` / :func:`import_table`: a CSV, JSON Lines or parquet file, with an
   optional column mapping, read or imported into a store. Files without a mapping in
   CSV or JSONL take the streaming importer of :mod:`bayeslaw.runs.io` unchanged.

@@ -153,3 +153,21 @@ def test_a_parquet_export_with_list_columns_imports(tmp_path):
                                                  "D_prime": "n", "domain": "Tags"})
     assert [(r.line, r.reason[:25]) for r in parsed.rejected] == [
         (1, "domain must be a string ("), (2, "domain must be a string (")]
+
+
+def test_a_dataframe_goes_straight_into_the_fit_data():
+    """``fit(df, law)``: the fit's data from a DataFrame equal those from its runs."""
+    import pandas as pd
+
+    from bayeslaw.fit import data as fit_data
+    from bayeslaw.laws import get
+    from bayeslaw.runs import from_pandas
+
+    df = pd.DataFrame({"params": [1e5, 1e5, 3e5, 3e5, 1e6, 1e6, 1e5, 3e5],
+                       "pretrain_tokens": [1e6, 4e6, 1e6, 4e6, 1e6, 4e6, 2e7, 2e7],
+                       "loss": [3.1, 2.9, 2.95, 2.7, 2.85, 2.6, 2.7, 2.5]})
+    law = get("chinchilla")
+    a, b = fit_data.from_runs(df, law), fit_data.from_runs(from_pandas(df), law)
+    for name in ("N", "D", "D_prime", "log_loss"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.domains == b.domains == ("default",)
