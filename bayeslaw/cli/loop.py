@@ -29,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="runs of the seed design when the store is empty (default 12)")
     p.add_argument("--executor", choices=("simulate", "train"), default="simulate")
     p.add_argument("--truth", metavar="TRUTH.toml", help="the simulator's world (simulate)")
-    p.add_argument("--law", default="domain_gap", help="law to fit (default domain_gap)")
+    p.add_argument("--law", default="domain_gap",
+                   help="law to fit after each batch (default domain_gap), or several, "
+                   "comma-separated (e.g. domain_gap,saturation): their stacked mixture, so "
+                   "that runs which tell the laws apart are valued (bench/bench_suggest.py)")
     p.add_argument("--chains", type=whole(1), default=2)
     p.add_argument("--warmup", type=whole(1), default=300)
     p.add_argument("--samples", type=whole(1), default=300)
@@ -41,12 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def make_fitter(args: argparse.Namespace):
-    """The loop's fitter: ``bayeslaw.fit.fit`` with the command's settings."""
-    from bayeslaw.fit import fit
+    """The loop's fitter: ``bayeslaw.fit.fit`` with the command's settings, or the stacked
+    mixture (``bayeslaw.fit.fit_stack``) of several laws."""
+    from bayeslaw.fit import fit, fit_stack
+
+    laws = [law.strip() for law in args.law.split(",") if law.strip()]
+    kw = dict(domains=args.domain, chains=args.chains, warmup=args.warmup,
+              samples=args.samples, seed=args.seed)
 
     def fitter(runs):
-        post = fit(runs, law=args.law, domains=args.domain, chains=args.chains,
-                   warmup=args.warmup, samples=args.samples, seed=args.seed)
+        post = fit(runs, law=laws[0], **kw) if len(laws) == 1 else fit_stack(runs, laws, **kw)
         return post.draws, post.noise
 
     return fitter

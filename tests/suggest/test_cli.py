@@ -113,3 +113,26 @@ def test_suggest_for_two_measured_and_two_new_domains(monkeypatch, tmp_path, cap
     result = json.loads(capsys.readouterr().out)
     assert result["domains"] == 4 and result["expected_regret"] > 0
     assert result["specs"] and {s["domain"] for s in result["specs"]} <= {"a", "b"}
+
+
+def test_loop_fits_the_stacked_mixture_of_comma_separated_laws(monkeypatch):
+    """`loop --law a,b` refits the stacked mixture (the posterior bench_suggest shows the
+    loop needs when the true law is in doubt); one name, the single law."""
+    import argparse
+    from types import SimpleNamespace
+
+    import bayeslaw.fit as fit_pkg
+
+    calls = []
+    post = SimpleNamespace(draws="draws", noise="noise")
+    monkeypatch.setattr(fit_pkg, "fit", lambda runs, law, **kw: calls.append(("fit", law)) or post,
+                        raising=False)
+    monkeypatch.setattr(fit_pkg, "fit_stack",
+                        lambda runs, laws, **kw: calls.append(("stack", tuple(laws))) or post,
+                        raising=False)
+    args = argparse.Namespace(law="domain_gap, saturation", domain=None, chains=2, warmup=10,
+                              samples=10, seed=0)
+    assert loop_cli.make_fitter(args)([]) == ("draws", "noise")
+    args.law = "chinchilla"
+    loop_cli.make_fitter(args)([])
+    assert calls == [("stack", ("domain_gap", "saturation")), ("fit", "chinchilla")]
