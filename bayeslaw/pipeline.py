@@ -38,7 +38,8 @@ def choose_law(runs, laws: list[str], settings: Mapping[str, Any], holdout: floa
         say(f"fitting {laws[0]} to {len(runs)} runs")
         return fit(runs, laws[0], progress=True, **settings), None
     say(f"comparing laws {', '.join(laws)} (PSIS-LOO and held-out extrapolation)")
-    rows, posteriors = compare_fits(runs, laws, holdout=holdout, **settings)
+    rows, posteriors = compare_fits(runs, laws, holdout=holdout,
+                                    progress=lambda m: say(f"  {m}"), **settings)
     for r in rows:
         say(f"  {r['law']:<20} elpd_loo {r['elpd_loo']:8.1f} ± {r['se']:.1f}   "
             f"held-out error {r.get('holdout_rel_error', float('nan')):.4f}   "

@@ -51,7 +51,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     log(f"comparing {', '.join(laws)} on {len(runs)} runs (holdout {args.holdout:.0%})")
     rows, posts = compare_fits(runs, laws, domains=args.domain, holdout=args.holdout,
                                chains=args.chains, warmup=args.warmup, samples=args.samples,
-                               seed=args.seed, priors=args.priors)
+                               seed=args.seed, priors=args.priors,
+                               progress=lambda m: log(f"  {m}"))
     if args.out:
         from bayeslaw.fit.stack import stack
 

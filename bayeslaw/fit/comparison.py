@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -67,9 +67,11 @@ def compare(runs: Sequence, laws: Sequence[str], **kw) -> list[dict]:
 
 def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: float = 0.2,
                  chains: int = 4, warmup: int = 500, samples: int = 500, seed: int = 0,
-                 priors=None, escalate: int = 1) -> tuple[list[dict], dict]:
+                 priors=None, escalate: int = 1,
+                 progress: Callable[[str], None] | None = None) -> tuple[list[dict], dict]:
     """:func:`compare`'s rows and each law's posterior fitted to all the runs, so a
-    caller that goes on with the best law need not fit it again."""
+    caller that goes on with the best law need not fit it again. ``progress`` is told
+    of each of the 2 x len(laws) fits before it starts (they take minutes)."""
     from bayeslaw.fit.bayes import fit
 
     runs = [r for r in runs if r.status == "completed" and (not domains or r.domain in domains)]
@@ -77,9 +79,13 @@ def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: 
     kw = dict(domains=domains, chains=chains, warmup=warmup, samples=samples, seed=seed,
               priors=priors, escalate=escalate)
     rows, idatas, posts = {}, {}, {}
-    for name in laws:
+    say = progress or (lambda _: None)
+    for i, name in enumerate(laws):
+        say(f"fit {2 * i + 1}/{2 * len(laws)}: {name} on all {len(runs)} runs")
         post = posts[name] = fit(runs, name, **kw)
         idatas[name] = post.idata
+        say(f"fit {2 * i + 2}/{2 * len(laws)}: {name} on the {len(train)} smaller runs "
+            f"(the {len(test)} largest held out)")
         rows[name] = {**loo_row(post), "divergences": post.diagnostics().divergences,
                       **extrapolation(fit(train, name, **kw), test, seed)}
     with warnings.catch_warnings():  # high Pareto k is reported in the table instead
