@@ -36,3 +36,23 @@ def test_help_states_every_default():
                     (parser.prog, action.dest)
                 checked += 1
     assert checked > 20
+
+
+LAWS_DOC = Path(__file__).resolve().parents[2] / "docs" / "laws.md"
+
+
+def test_laws_page_is_current():
+    from bayeslaw.cli.reference import laws_reference
+
+    assert LAWS_DOC.read_text() == laws_reference(), (
+        "docs/laws.md is stale: run `python -m bayeslaw.cli.reference laws > docs/laws.md`")
+
+
+def test_every_law_and_the_priors_are_documented():
+    from bayeslaw.cli.reference import laws_reference
+    from bayeslaw.laws import REGISTRY
+
+    text = laws_reference()
+    for law in REGISTRY.values():
+        assert f"## `{law.name}`" in text and law.equation in text
+    assert "## Priors" in text and "sigma" in text

@@ -1,0 +1,134 @@
+"""The package's import layers, read from the source with ast (every import, also those
+inside functions): runs -> fit -> posterior -> plan / suggest -> report, with the CLI at
+the edge. Fails on a broken layer rule or on a module-level import cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module(p): p for p in (ROOT / "bayeslaw").rglob("*.py")}
+
+
+def _targets(node) -> set[str]:
+    """The bayeslaw modules an import statement loads (a submodule when it names one)."""
+    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bayeslaw"):
+        return {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES
+                else node.module for a in node.names}
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names if a.name.startswith("bayeslaw")}
+    return set()
+
+
+def imports(path: Path, *, top_level_only: bool = False) -> set[str]:
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else ast.walk(tree)
+    out: set[str] = set()
+    for node in nodes:
+        for n in (ast.walk(node) if top_level_only else (node,)):
+            if top_level_only and isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef):
+                break
+            out |= _targets(n)
+    return out
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def broken_rules(files: dict[str, Path]) -> list[str]:
+    """Every import of ``files`` (module name -> path) that breaks a layer rule."""
+    out = []
+    for mod, path in sorted(files.items()):
+        here = _package(mod)
+        for dep in sorted(imports(path)):
+            there = _package(dep)
+            if there == "bayeslaw.cli" and here != "bayeslaw.cli" and mod != "bayeslaw.__main__":
+                out.append(f"{mod} imports the CLI ({dep}): only bayeslaw/cli may")
+            if here == "bayeslaw.laws" and there in (
+                    "bayeslaw.fit", "bayeslaw.plan", "bayeslaw.suggest", "bayeslaw.report"):
+                out.append(f"{mod} imports {dep}: laws know nothing of fitting or planning")
+            if here in ("bayeslaw.plan", "bayeslaw.suggest") and there == "bayeslaw.report":
+                out.append(f"{mod} imports {dep}: the planner and the suggester render nothing")
+            if mod.startswith("trainer") and there in (
+                    "bayeslaw.fit", "bayeslaw.plan", "bayeslaw.suggest", "bayeslaw.cli"):
+                out.append(f"{mod} imports {dep}: the trainer produces runs, nothing else")
+            if mod.startswith("studies") and there == "bayeslaw.cli":
+                out.append(f"{mod} imports the CLI ({dep}): studies use the package")
+    return out
+
+
+def module_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components (more than one module) of ``graph`` (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _all_files() -> dict[str, Path]:
+    files = dict(MODULES)
+    for folder in ("trainer", "studies"):
+        files.update({_module(p): p for p in (ROOT / folder).rglob("*.py")})
+    return files
+
+
+def test_no_layer_rule_is_broken():
+    assert broken_rules(_all_files()) == []
+
+
+def test_no_module_level_import_cycle():
+    graph = {m: {d for d in imports(p, top_level_only=True) if d in MODULES and d != m}
+             for m, p in MODULES.items()}
+    assert module_cycles(graph) == []
+
+
+@pytest.mark.parametrize("source, rule", [
+    ("from bayeslaw.cli.common import _clean\n", "imports the CLI"),
+    ("from bayeslaw.fit import priors\n", "laws know nothing"),
+])
+def test_the_rules_catch_the_arrows_of_issue_18(tmp_path, source, rule):
+    """pipeline.py importing the CLI's _clean, laws/reference.py importing fit.priors:
+    the two backward imports the house issue found, planted again."""
+    path = tmp_path / "planted.py"
+    path.write_text(source)
+    module = "bayeslaw.pipeline" if "cli" in source else "bayeslaw.laws.reference"
+    assert any(rule in m for m in broken_rules({module: path}))
+
+
+def test_a_cycle_is_found():
+    assert module_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
