@@ -132,3 +132,15 @@ def test_the_rules_catch_the_arrows_of_issue_18(tmp_path, source, rule):
 
 def test_a_cycle_is_found():
     assert module_cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# The one cycle left through function-level imports (issue 18, open): the fit's sampler,
+# point fit, start and files call each other. Any other cycle, or this one growing, fails.
+KNOWN_FIT_CYCLE = ["bayeslaw.fit.bayes", "bayeslaw.fit.calibrate", "bayeslaw.fit.lbfgs",
+                   "bayeslaw.fit.model", "bayeslaw.fit.posterior", "bayeslaw.fit.stack",
+                   "bayeslaw.fit.stackfile", "bayeslaw.fit.start"]
+
+
+def test_no_other_import_cycle_at_any_level():
+    graph = {m: {d for d in imports(p) if d in MODULES and d != m} for m, p in MODULES.items()}
+    assert [c for c in module_cycles(graph) if c != KNOWN_FIT_CYCLE] == []

@@ -32,36 +32,17 @@ from typing import Any
 
 from bayeslaw.errors import BayeslawError, InvalidRunError
 from bayeslaw.runs import io
+from bayeslaw.runs.dataframe import to_frame
 from bayeslaw.runs.mapping import ColumnMap
-from bayeslaw.runs.record import FIELDS, Run, normalize_keys, validate
+from bayeslaw.runs.record import Run, normalize_keys, validate
 
 Columns = ColumnMap | Mapping[str, str] | Iterable[tuple[str, str]] | None
 PARQUET = (".parquet", ".pq")
-_INTEGERS = {"params": "int64", "pretrain_tokens": "int64", "specialize_tokens": "int64",
-             "seed": "Int64", "loss": "float64", "flops": "float64"}
-
-
 def is_parquet(path: str | os.PathLike) -> bool:
     return Path(path).suffix.lower() in PARQUET
 
 
 # -- out ------------------------------------------------------------------------------
-def to_frame(runs: Sequence[Run]):
-    """A ``pandas.DataFrame`` of ``runs``: one row each, columns :data:`FIELDS`.
-
-    Counts are int64, ``seed`` nullable Int64, ``loss`` NaN for a failed run.
-    """
-    import pandas as pd
-
-    rows = [{**r.to_dict(), "config": _json(r.config), "metrics": _json(r.metrics)}
-            for r in runs]
-    return pd.DataFrame(rows, columns=list(FIELDS)).astype(_INTEGERS)
-
-
-def _json(obj: dict) -> str:
-    return json.dumps(obj, sort_keys=True) if obj else "{}"
-
-
 def write_table(path: str | os.PathLike, runs: Sequence[Run]) -> None:
     """Write ``runs`` as parquet (``.parquet``), else as :func:`bayeslaw.runs.io.write_runs`
     does (CSV or JSONL)."""

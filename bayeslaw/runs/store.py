@@ -272,8 +272,8 @@ class RunStore:
 
     def to_pandas(self, *, domains: Sequence[str] | None = None, status: str | None = None):
         """The runs as a ``pandas.DataFrame``, one row each, the store's columns by name
-        (:func:`bayeslaw.runs.frames.to_frame`); all statuses unless ``status``."""
-        from bayeslaw.runs.frames import to_frame
+        (:func:`bayeslaw.runs.dataframe.to_frame`); all statuses unless ``status``."""
+        from bayeslaw.runs.dataframe import to_frame
 
         return to_frame(self.runs(domains=domains, status=status))
 
