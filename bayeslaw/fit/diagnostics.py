@@ -202,8 +202,8 @@ def _ppc(post, seed: int = 0) -> float:
     """Share of observed log losses inside the 90% posterior predictive interval."""
     from bayeslaw.fit.predictive import sample
 
-    c = post.idata.constant_data
-    obs = np.exp(post.idata.observed_data["log_loss"].values)
+    c = post.group("constant_data")
+    obs = np.exp(post.group("observed_data")["log_loss"].values)
     inside = np.zeros(obs.shape, dtype=bool)
     for j, d in enumerate(post.domains):
         m = c["domain_index"].values == j
@@ -216,12 +216,12 @@ def _ppc(post, seed: int = 0) -> float:
 
 
 def _prior_check(post) -> float | None:
-    if "prior_predictive" not in post.idata.groups():
+    prior = post.group("prior_predictive")
+    if prior is None:
         return None
-    pp = post.idata.prior_predictive["log_loss"].values.reshape(-1, post.idata.observed_data[
-        "log_loss"].size)
+    obs = post.group("observed_data")["log_loss"].values
+    pp = prior["log_loss"].values.reshape(-1, obs.size)
     lo, hi = np.percentile(pp, [1, 99], axis=0)
-    obs = post.idata.observed_data["log_loss"].values
     return float(((obs >= lo) & (obs <= hi)).mean())
 
 
@@ -255,11 +255,11 @@ def diagnose(post) -> Diagnostics:
     """All the checks above for ``post`` (a :class:`~bayeslaw.fit.posterior.Posterior`)."""
     names = [*post.law.params, "sigma", "nu"]
     rhat, bulk, tail = _convergence(post, names)
-    stats = post.idata.get("sample_stats")
+    stats = post.group("sample_stats")
     div = int(stats["diverging"].values.sum()) if stats is not None else 0
     bfmi = [float(b) for b in rank_stats.bfmi(stats["energy"].values)] if stats is not None \
         and "energy" in stats else []
     d = Diagnostics(rhat, bulk, tail, div, bfmi, _ppc(post), _prior_check(post))
     if post.method == "nuts":
-        d.warnings = _warnings(d, post.idata.posterior.sizes["chain"])
+        d.warnings = _warnings(d, post.group("posterior").sizes["chain"])
     return d

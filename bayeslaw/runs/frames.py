@@ -24,7 +24,6 @@ DataFrame or parquet file (NaN, None, NA) is a blank cell.
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -224,21 +223,11 @@ def _jsonl_rows(path: Path) -> tuple[list[str], list[tuple[int, dict | str]]]:
     names."""
     rows: list[tuple[int, dict | str]] = []
     names: dict[str, None] = {}
-    with path.open(encoding="utf-8-sig") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                rows.append((line_no, f"not valid JSON ({e.msg})"))
-                continue
-            if not isinstance(obj, dict):
-                rows.append((line_no, "not a JSON object"))
-                continue
-            flat = _flatten(obj)
-            names.update(dict.fromkeys(flat))
-            rows.append((line_no, flat))
+    for line_no, obj in io.json_objects(path):
+        if isinstance(obj, dict):
+            obj = _flatten(obj)
+            names.update(dict.fromkeys(obj))
+        rows.append((line_no, obj))
     return list(names), rows
 
 

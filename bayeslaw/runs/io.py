@@ -157,7 +157,9 @@ def _csv_items(path: Path) -> Iterator[tuple[int, dict[str, Any] | str] | _Rows]
             yield from _csv_dicts(fieldnames, lines, rows)
 
 
-def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Each non-blank line of a JSON Lines file as (line number, its object), or (line
+    number, why it is not one)."""
     with path.open(encoding="utf-8-sig") as f:
         for line_no, line in enumerate(f, start=1):
             if not line.strip():
@@ -167,13 +169,16 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             except ValueError as e:
                 yield line_no, f"not valid JSON ({e.msg})"
                 continue
-            if not isinstance(obj, dict):
-                yield line_no, "not a JSON object"
-                continue
+            yield line_no, obj if isinstance(obj, dict) else "not a JSON object"
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for line_no, obj in json_objects(path):
+        if isinstance(obj, dict):
             obj = normalize_keys(obj)
             if not PLAIN_DEFAULTS.keys() & obj.keys():  # plain pretraining (module docstring)
                 obj.update(PLAIN_DEFAULTS)
-            yield line_no, obj
+        yield line_no, obj
 
 
 @dataclass(frozen=True)
