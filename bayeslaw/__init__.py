@@ -10,7 +10,8 @@ The Python API mirrors the CLI::
     from bayeslaw.fit import fit           # bayeslaw fit
     from bayeslaw.plan import plan         # bayeslaw plan
     from bayeslaw.suggest import suggest   # bayeslaw suggest
-    from bayeslaw.report import make_report, write_report   # bayeslaw report
+    from bayeslaw.flow import make_report   # bayeslaw report (gathers, then renders)
+    from bayeslaw.report import write_report
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ _EXPORTS = {
     "frontier": "bayeslaw.plan",
     "Constraints": "bayeslaw.plan",
     "Menu": "bayeslaw.suggest",
-    "make_report": "bayeslaw.report",
+    "make_report": "bayeslaw.flow",
     "write_report": "bayeslaw.report",
 }
 # fit, plan, suggest and report are subpackages: their functions are imported from them

@@ -46,9 +46,10 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 import numpy as np  # noqa: E402
 
 from bayeslaw.draws import Draws  # noqa: E402
+from bayeslaw.flow.loop import LoopConfig, batch_budget, initial_design, run_key  # noqa: E402
+from bayeslaw.flow.simulate import Truth, simulate  # noqa: E402
 from bayeslaw.plan import decision_losses  # noqa: E402
 from bayeslaw.runs.store import Checkpoint  # noqa: E402
-from bayeslaw.simulate import Truth, simulate  # noqa: E402
 from bayeslaw.suggest import Settings, suggest  # noqa: E402
 from bayeslaw.suggest.candidates import (  # noqa: E402
     Candidate,
@@ -57,7 +58,6 @@ from bayeslaw.suggest.candidates import (  # noqa: E402
     enumerate_candidates,
 )
 from bayeslaw.suggest.decisions import bayes_decision, decisions_at  # noqa: E402
-from bayeslaw.suggest.loop import LoopConfig, batch_budget, initial_design, run_key  # noqa: E402
 
 MENU = Menu((20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000),
             (0, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000),

@@ -66,11 +66,11 @@ def make_executor(args: argparse.Namespace):
         if not args.truth:
             raise BayeslawError("--executor simulate needs --truth TRUTH.toml (the known law "
                                 "and parameters to answer runs from; see docs/suggest.md)")
-        from bayeslaw.simulate import load_truth
-        from bayeslaw.suggest.executors import simulator_executor
+        from bayeslaw.flow.executors import simulator_executor
+        from bayeslaw.flow.simulate import load_truth
 
         return simulator_executor(load_truth(args.truth), seed=args.seed)
-    from bayeslaw.suggest.executors import trainer_executor
+    from bayeslaw.flow.executors import trainer_executor
 
     return trainer_executor(seed=args.seed)
 
@@ -80,7 +80,7 @@ def cmd_loop(args: argparse.Namespace) -> int:
     from bayeslaw.cli.common import open_store
     from bayeslaw.cli.suggest import menu_from, settings_from
     from bayeslaw.errors import BayeslawError
-    from bayeslaw.suggest.loop import LoopConfig, run_loop
+    from bayeslaw.flow.loop import LoopConfig, run_loop
 
     output(args.state, ("text",), what="--state")  # the state is JSON: never a store
     executor = make_executor(args)

@@ -55,7 +55,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     out = check_output(_check_out(args.out), ("text",), args)  # before loading anything
-    from bayeslaw.report.api import load_compare_json, load_posterior, make_report, write_report
+    from bayeslaw.flow.report import make_report
+    from bayeslaw.report.api import load_compare_json, load_posterior, write_report
 
     posterior = load_posterior(args.posterior)
     if not args.allow_unconverged:  # refuse before the slow parts (else make_report warns)

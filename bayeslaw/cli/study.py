@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from bayeslaw.cli.common import add_json, emit_json, log
 from bayeslaw.cli.gate import add_allow_unconverged, gate
 from bayeslaw.cli.train import add_execution
+from bayeslaw.errors import BayeslawError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "study's store. Re-running finishes only what is missing.")
     run.add_argument("file")
     run.add_argument("--store", help="override the study's store")
+    run.add_argument("--steps", nargs="+", metavar="STEP",
+                     help="a study with steps of its own ([study] steps): run only these, in "
+                     "the study's order (default: all)")
+    run.add_argument("--out", help="such a study: override [study] out (stores, checkpoints)")
+    run.add_argument("--records", help="such a study: override [study] records (tracked "
+                     "outputs)")
     add_execution(run)
     add_allow_unconverged(run)
     add_json(run)
@@ -31,12 +37,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from bayeslaw.cli.train import options, run_specs_or_say
-    from trainer.study import STEPS, load
+    from bayeslaw.flow.study import STEPS, check_tables, load, run_study
 
     study = load(args.file)
+    if study.steps is not None:
+        return _run_steps(study, args)
+    if args.steps or args.records:
+        raise BayeslawError(f"study {args.file} has no steps of its own ([study] steps); "
+                            "--steps and --records are for such studies")
     command = _command(args)
     args.store = args.store or str(study.store)
-    _check_tables(study)
+    check_tables(study)
     out = _check_outputs(study, args)
     if args.executor == "inprocess" and study.executor != "inprocess":
         args.executor = study.executor
@@ -46,27 +57,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     for table in study.tables:
         if table not in ("study", *STEPS):
             log(f"study {args.file}: table [{table}] is not a known step; ignored")
-    imported = _import(study, args.store)
-    log(f"study {study.name}: {len(study.specs)} spec(s) -> {args.store}")
-    t0 = time.perf_counter()
-    runs = run_specs_or_say(study.specs, study.settings, dataclasses.replace(options(args)),
-                            args.executor, **kw)
-    wall = time.perf_counter() - t0
-    failed = sum(r.status != "completed" for r in runs)
-    log(f"study {study.name}: {len(runs)} record(s), {failed} failed, {wall:.0f} s")
-    summary = {"study": study.name, "store": args.store, "imported": imported,
-               "records": len(runs), "failed": failed, "train_wall_s": wall}
-    if "fit" in study.tables:
-        from bayeslaw.pipeline import run_analysis
-
-        with gate(args):
-            summary["analysis"] = run_analysis(study.tables, Path(args.store), out, say=log,
-                                               provenance={"command": command},
-                                               allow_unconverged=args.allow_unconverged)
-        log(f"study {study.name}: report at {summary['analysis']['report']}")
-    summary["wall_s"] = time.perf_counter() - t0
+    opts = dataclasses.replace(options(args))
+    with gate(args):
+        summary = run_study(
+            study, args.store, out, say=log, provenance={"command": command},
+            allow_unconverged=args.allow_unconverged,
+            train=lambda: run_specs_or_say(study.specs, study.settings, opts, args.executor,
+                                           **kw))
     if args.json:
         emit_json(summary)
+    return 0
+
+
+def _run_steps(study, args: argparse.Namespace) -> int:
+    """A study of its own steps (:mod:`bayeslaw.flow.steps`)."""
+    from bayeslaw.flow.steps import Context, load_steps, run_steps
+
+    meta = study.tables["study"]
+    here = study.path.resolve().parent
+    ctx = Context(cfg=study.tables,
+                  out=Path(args.out or here / meta.get("out", "out")).resolve(),
+                  records=Path(args.records or here / meta.get("records", "records")).resolve(),
+                  device=args.device, progress=not args.no_progress)
+    walls = run_steps(load_steps(study.steps), ctx, args.steps)
+    if args.json:
+        emit_json({"study": study.name, "steps": walls, "records": str(ctx.records)})
     return 0
 
 
@@ -80,70 +95,12 @@ def _command(args: argparse.Namespace) -> str:
     return "bayeslaw study run " + shlex.join(flags)
 
 
-def _import(study, store_path: str) -> int:
-    """Import the study's ``[import] files``; measurements already in the store are
-    skipped, so a re-run imports nothing new. An invalid record stops the study (as
-    `runs import`)."""
-    from bayeslaw.errors import BayeslawError
-    from bayeslaw.runs.io import import_runs
-    from bayeslaw.runs.store import RunStore
-
-    n = 0
-    with RunStore(store_path) as store:
-        for name in study.tables.get("import", {}).get("files", []):
-            done = import_runs(store, study.path.parent / name)
-            if done.rejected:
-                bad = done.rejected[0]
-                raise BayeslawError(f"study {study.name}: {name}:{bad.line}: {bad.reason} "
-                                    f"({len(done.rejected)} invalid record(s))")
-            n += done.written
-            log(f"study {study.name}: imported {done.written} run(s) from {name}"
-                + (f", skipped {done.skipped} already in the store" if done.skipped else ""))
-    return n
-
-
-# The analysis tables' numbers, checked before any training (bayeslaw.checks).
-_TABLE_CHECKS = {
-    "fit": {"chains": "integer", "warmup": "integer", "samples": "integer",
-            "holdout": "fraction"},
-    "plan": {"budget": "positive", "budget_factor": "positive", "domains": "integer"},
-    "suggest": {"n": "integer"},
-}
-
-
-# Every key the analysis tables take: a typo is an error, not a silently ignored setting.
-_TABLE_KEYS = {"plan": {"budget", "budget_factor", "domains"}, "suggest": {"n"},
-               "report": {"out"}}
-
-
-def _check_tables(study) -> None:
-    from bayeslaw import checks
-    from bayeslaw.errors import BayeslawError
-    from bayeslaw.pipeline import FIT_KEYS
-
-    for table, known in {**_TABLE_KEYS, "fit": FIT_KEYS}.items():
-        unknown = sorted(set(study.tables.get(table, {})) - known)
-        if unknown:
-            raise BayeslawError(f"study {study.path}: unknown [{table}] key(s) "
-                                f"{', '.join(unknown)}; known: {', '.join(sorted(known))}")
-    for table, keys in _TABLE_CHECKS.items():
-        for key, check in keys.items():
-            value = study.tables.get(table, {}).get(key)
-            if value is not None:
-                try:
-                    getattr(checks, check)(value, f"[{table}] {key}")
-                except BayeslawError as e:
-                    raise BayeslawError(f"study {study.path}: {e}") from None
-
-
 def _check_outputs(study, args: argparse.Namespace):
     """Say where the study will write (its TOML may name folders outside its own, with
     ``..`` or absolute paths: allowed, but said), and check before any work that no
     file there is of another kind than the one the study would write."""
     from bayeslaw.checks import KIND_NAMES, file_kind
     from bayeslaw.cli.common import POSTERIOR_KINDS, check_output
-    from bayeslaw.errors import BayeslawError
-
     kind = file_kind(args.store)
     if kind not in (None, "empty", "sqlite"):
         raise BayeslawError(f"study store {args.store} is {KIND_NAMES[kind]}, not a run store")

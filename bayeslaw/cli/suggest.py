@@ -174,8 +174,8 @@ def _settled_line(n_valued: int, n_listed: int, n_asked: int, regret: float) -> 
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
+    from bayeslaw.flow.loop import run_key
     from bayeslaw.suggest import suggest
-    from bayeslaw.suggest.loop import run_key
 
     if args.out:
         check_output(args.out, ("text",), args)

@@ -1,4 +1,4 @@
-"""Active design check of the split-validation study (see run.py).
+"""Active design check of the split-validation study (see steps.py).
 
 From one small seed design, two campaigns of equal experiment compute on the real
 trainer: (a) the suggestion loop (fit -> suggest -> train -> refit) and (b) a uniform
@@ -11,8 +11,10 @@ mean domain losses, and the regret of its planned split under the reference post
 from __future__ import annotations
 
 import numpy as np
-from analysis import _completed, model_sizes, thin
-from steps import Context, export, log, settings, train
+
+from bayeslaw.flow.steps import Context, export, log, settings, train
+
+from .analysis import _completed, model_sizes, thin
 
 
 def _menu(ctx: Context):
@@ -63,10 +65,10 @@ def _specs(cands):
 
 def _campaigns(ctx: Context, law: str, budget: float):
     """Run (or resume) the loop and the equal-cost grid; return their runs and costs."""
+    from bayeslaw.flow.executors import trainer_executor
+    from bayeslaw.flow.loop import LoopConfig, run_loop
     from bayeslaw.runs.store import RunStore
     from bayeslaw.suggest.candidates import batch_cost
-    from bayeslaw.suggest.executors import trainer_executor
-    from bayeslaw.suggest.loop import LoopConfig, run_loop
     from bayeslaw.suggest.select import Settings
     from bayeslaw.validate import uniform_grid
 

@@ -1,11 +1,12 @@
-"""Fit and decision steps of the split-validation study (see run.py)."""
+"""Fit and decision steps of the split-validation study (see steps.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
-from steps import Context, log, settings, train
+
+from bayeslaw.flow.steps import Context, log, settings, train
 
 
 def _completed(ctx: Context, name: str) -> list:

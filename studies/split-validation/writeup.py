@@ -1,4 +1,4 @@
-"""Report step of the split-validation study: results.md and report.html (see run.py).
+"""Report step of the split-validation study: results.md and report.html (see steps.py).
 
 The report is the standard posterior report of the law used for the decision (fitted to
 the sweep, planned at the decision budget) with the study's own sections first: the
@@ -8,8 +8,10 @@ decision check, the extrapolation table and the active design check.
 from __future__ import annotations
 
 import numpy as np
-from analysis import _completed, _posterior
-from steps import Context, log
+
+from bayeslaw.flow.steps import Context, log
+
+from .analysis import _completed, _posterior
 
 ARM_LABEL = {"planned": "(a) planned split", "no_specialization": "(b) no specialization",
              "fixed_10pct": "(c) 10% specialization", "even_split": "(d) 50/50 split",
@@ -150,9 +152,9 @@ def _sections(res: dict):
 
 
 def report(ctx: Context) -> None:
+    from bayeslaw.flow.gather import report_inputs
     from bayeslaw.report.api import posterior_provenance, write_report
     from bayeslaw.report.build import build_report
-    from bayeslaw.report.gather import report_inputs
     from bayeslaw.report.markdown import render_table
     from bayeslaw.report.model import Report
 

@@ -126,7 +126,7 @@ def test_a_netcdf_that_is_not_a_posterior(tmp_path, capsys):
 def test_max_draws_thins_draws_and_noise_alike(fitted):
     from bayeslaw.fit.diagnostics import UnconvergedWarning
     from bayeslaw.fit.posterior import Posterior
-    from bayeslaw.report.gather import report_inputs
+    from bayeslaw.flow.gather import report_inputs
 
     tmp, runs = fitted
     post = Posterior.load(tmp / "post.nc")
@@ -150,8 +150,8 @@ def test_a_given_plan_is_shown_not_made_again(fitted):
     marked copy comes through), takes its budget and k, and refuses one of another request."""
     from bayeslaw.errors import BayeslawError
     from bayeslaw.fit.posterior import Posterior
+    from bayeslaw.flow.gather import report_inputs
     from bayeslaw.plan import plan
-    from bayeslaw.report.gather import report_inputs
 
     tmp, runs = fitted
     post = Posterior.load(tmp / "post.nc")

@@ -2,26 +2,18 @@
 fit of every law, the decision check with its five arms trained for real, the active
 design check on the real trainer, and the report."""
 
-import importlib.util
 import json
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from bayeslaw.cli.main import main
+
 ROOT = Path(__file__).resolve().parents[2]
 # tiny.toml's chains are far too short to converge; it allows that (the report's banner).
 pytestmark = pytest.mark.filterwarnings("ignore::bayeslaw.fit.diagnostics.UnconvergedWarning")
 STUDY = ROOT / "studies" / "split-validation"
-
-
-def _run_module():
-    sys.path.insert(0, str(STUDY))
-    spec = importlib.util.spec_from_file_location("split_validation_run", STUDY / "run.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _keys(doc: dict) -> dict:
@@ -42,8 +34,8 @@ def test_sizes_differ_only_in_size_settings():
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     out = tmp_path_factory.mktemp("split-validation")
-    rc = _run_module().main([str(STUDY / "tiny.toml"), "--out", str(out / "out"),
-                             "--records", str(out / "records"), "--no-progress"])
+    rc = main(["study", "run", str(STUDY / "tiny.toml"), "--out", str(out / "out"),
+               "--records", str(out / "records"), "--no-progress"])
     assert rc == 0
     return out / "records"
 

@@ -120,7 +120,7 @@ def test_under_a_budget_the_better_of_ratio_and_value_greedy_buys_the_decisive_r
 
 
 def test_batch_budget_grows_with_the_compute_spent():
-    from bayeslaw.suggest.loop import LoopConfig, batch_budget
+    from bayeslaw.flow.loop import LoopConfig, batch_budget
 
     cfg = LoopConfig(flops=100.0, growth=1.0)
     assert batch_budget(0.0, cfg) == 100.0  # nothing spent yet: the whole budget

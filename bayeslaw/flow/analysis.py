@@ -61,10 +61,10 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     unless ``allow_unconverged`` (a warning, the summary's ``diagnostics`` and the
     report's banner say so).
     """
+    from bayeslaw.flow.gather import report_inputs
     from bayeslaw.report.api import posterior_provenance, write_report
     from bayeslaw.report.build import build_report
     from bayeslaw.report.compare import table_from_compare
-    from bayeslaw.report.gather import report_inputs
     from bayeslaw.runs.store import RunStore
 
     out_dir.mkdir(parents=True, exist_ok=True)

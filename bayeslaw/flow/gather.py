@@ -1,10 +1,10 @@
 """Gather a report's inputs from a fitted posterior: the runs, the diagnostics, the
 plan, the frontier, the law comparison and the suggestions.
 
-This is the layer that calls the other parts of bayeslaw (fit, plan, suggest) and
-turns their results into the plain data of
-:class:`~bayeslaw.report.model.ReportInputs`. It reads no files itself: the CLI
-loads the posterior and the store and passes them in.
+This is the driver that calls the other parts of bayeslaw (fit, plan, suggest) and
+hands their results to the report (:class:`~bayeslaw.report.model.ReportInputs`),
+which renders only what it is given. It reads no files itself: the CLI loads the
+posterior and the store and passes them in.
 """
 
 from __future__ import annotations
@@ -96,17 +96,6 @@ def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget
     return s.specs
 
 
-def _attempt(notes: dict, key: str, what: str, fn: Callable[[], Any]):
-    """Run one optional part; if its module is not installed, say so in the report."""
-    try:
-        return fn()
-    except ModuleNotFoundError as e:
-        if not (e.name or "").startswith("bayeslaw."):
-            raise
-        notes[key] = f"The {what} is not available in this installation ({e.name} is missing)."
-        return None
-
-
 def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
                   k: int | None = None, domains: Sequence[str] | None = None,
                   new_domains: int = 0, comparison: Mapping | None = None, n_suggest: int = 0,
@@ -161,19 +150,18 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     if plan is not None:
         check_plan(plan, budget, k, domains, posterior.draws.n_draws)
     else:
-        plan = _attempt(notes, "plan", "planner", lambda: plan_dict(draws, budget, k, domains))
+        plan = plan_dict(draws, budget, k, domains)
     if plan is not None and "extrapolation" not in plan:  # as `bayeslaw plan --json` has it
         from bayeslaw.extrapolation import Measured, assess_plan
 
         plan["extrapolation"] = assess_plan(Measured.of_runs(used), plan).to_dict()
     say("frontier")
-    front = _attempt(notes, "frontier", "planner", lambda: frontier_dict(
-        draws, frontier_budgets(used, budget), k, domains))
+    front = frontier_dict(draws, frontier_budgets(used, budget), k, domains)
     specs = None
     if n_suggest > 0:
         say("suggestions")
-        specs = _attempt(notes, "suggestions", "suggester", lambda: suggestions_list(
-            draws, noise, used, checkpoints, budget, k, domains, n_suggest, seed))
+        specs = suggestions_list(draws, noise, used, checkpoints, budget, k, domains,
+                                 n_suggest, seed)
     return ReportInputs(draws=draws, runs=used, budget=budget, k=k, domains=domains,
                         noise=noise, provenance=dict(provenance or {}),
                         diagnostics=diagnostics, comparison=comparison, plan=plan,

@@ -4,11 +4,11 @@ from collections import Counter
 import pytest
 
 from bayeslaw.draws import Draws
+from bayeslaw.flow.executors import simulator_executor
+from bayeslaw.flow.loop import LoopConfig, run_key, run_loop, stop_reason, todo
+from bayeslaw.flow.simulate import Truth
 from bayeslaw.runs.store import RunStore
-from bayeslaw.simulate import Truth
 from bayeslaw.suggest import Settings
-from bayeslaw.suggest.executors import simulator_executor
-from bayeslaw.suggest.loop import LoopConfig, run_key, run_loop, stop_reason, todo
 from tests.suggest.helpers import BUDGET, MENU, TRUTH, noise, perturbed
 
 DRAWS = perturbed(S=120, scale=0.08, seed=3)

@@ -3,8 +3,8 @@ import pytest
 
 from bayeslaw.draws import Draws
 from bayeslaw.errors import BayeslawError
+from bayeslaw.flow.simulate import Truth, load_truth, simulate
 from bayeslaw.laws import get as get_law
-from bayeslaw.simulate import Truth, load_truth, simulate
 from tests.suggest.helpers import TRUTH
 
 SPEC = {"params": 100_000, "pretrain_tokens": 1_000_000, "specialize_tokens": 300_000,
