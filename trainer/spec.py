@@ -95,7 +95,7 @@ class RunSpec:
         sp = [sp] if isinstance(sp, int | float | str) else sp
         dom = d.get("domains", d.get("domain", ()))
         dom = [dom] if isinstance(dom, str) else (dom or [])
-        ckpt = d.get("checkpoint") or d.get("parent") or d.get("parent_id") or None
+        ckpt = d.get("checkpoint") or d.get("parent") or None  # the suggester's spelling
         try:
             sp = [checks.count(x, "specialize_tokens")
                   for x in checks.sequence(sp, "specialize_tokens")]

@@ -101,8 +101,7 @@ def _specs(args: argparse.Namespace):
 
     if args.specs:
         items = _load_json(args.specs, "specs file")
-        items = items.get("suggestions", items.get("specs", items)) \
-            if isinstance(items, dict) else items
+        items = items.get("specs", items) if isinstance(items, dict) else items
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BayeslawError(f"specs file {args.specs}: expected a JSON list of objects")
         return [RunSpec.from_dict(i) for i in items]

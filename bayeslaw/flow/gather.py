@@ -35,12 +35,12 @@ def check_request(runs: Sequence, budget: float, k: int, domains: Sequence[str],
     for d in domains:
         draws.domain_index(d)  # raises BayeslawError naming the posterior's domains
     if k < 1:
-        raise BayeslawError(f"--domains must be >= 1 (got {k})")
+        raise BayeslawError(f"the number of domains k must be >= 1 (got {k})")
     smallest = min((r.flops for r in runs), default=0.0)
     if budget <= 0 or budget < smallest:
         raise BayeslawError(
             f"budget {budget:.3g} FLOPs is below the smallest run ({smallest:.3g} FLOPs): "
-            "a plan there extrapolates downwards from the data; pass a larger --budget")
+            "a plan there extrapolates downwards from the data; plan for a larger budget")
 
 
 def check_plan(plan: Mapping, budget: float, k: int, domains: Sequence[str],

@@ -119,8 +119,10 @@ class ReportInputs:
     provenance : dict
         How the report was made: version, command, date, posterior file, law, seed...
     diagnostics : dict, optional
-        ``{"parameters": [{"name", "median", "q05", "q95", "r_hat", "ess_bulk",
-        "ess_tail"}], "divergences": int, "warnings": [{"problem", "remedy"}], ...}``.
+        ``{"parameters": [{"parameter", "r_hat", "ess_bulk", "ess_tail"}],
+        "warnings": [{"problem", "remedy"}], CHECK: value, ...}``: each further key is a
+        check shown as written (e.g. ``"divergent transitions": 0``;
+        :func:`bayeslaw.flow.gather.diagnostics_dict`).
     comparison : dict, optional
         ``{"columns": [...], "rows": [[...]], "note": str}``: PSIS-LOO and held-out
         extrapolation, one row per law.

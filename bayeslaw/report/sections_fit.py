@@ -109,7 +109,7 @@ def diagnostics(inp: ReportInputs, title: str) -> Section:
     if d is None:
         sec.text.append(inp.notes.get("diagnostics", "No sampler diagnostics for these draws."))
         return sec
-    rows = [[row.get("parameter", row.get("name")), _fixed(row.get("r_hat"), 3),
+    rows = [[row["parameter"], _fixed(row.get("r_hat"), 3),
              row.get("ess_bulk"), row.get("ess_tail")] for row in d.get("parameters", [])]
     sec.tables.append(Table(["parameter", "r_hat", "ess_bulk", "ess_tail"], rows,
                             "R-hat should be at most 1.01; bulk and tail ESS at least 100 per "

@@ -24,7 +24,7 @@ def full_inputs(draws, runs):
         noise={"sigma": np.full(draws.n_draws, 0.01), "nu": np.full(draws.n_draws, 6.0)},
         provenance={"bayeslaw_version": "0.1.0", "command": "bayeslaw report --out r.html",
                     "seed": 3},
-        diagnostics={"parameters": [{"name": "alpha", "r_hat": 1.002, "ess_bulk": 900,
+        diagnostics={"parameters": [{"parameter": "alpha", "r_hat": 1.002, "ess_bulk": 900,
                                      "ess_tail": 700}], "divergences": 2,
                      "warnings": [{"problem": "2 divergent transitions.",
                                    "remedy": "raise target_accept to 0.95."}]},
