@@ -80,21 +80,14 @@ def frontier(inp: ReportInputs, title: str) -> Section:
 
 
 def loss_quantiles(entry: Mapping) -> dict[str, float]:
-    """The q05..q95 of a plan entry's loss, whatever shape the entry gives it."""
-    loss = entry.get("loss")
-    if isinstance(loss, Mapping) and "q50" in loss:
-        return {q: float(loss.get(q, loss["q50"])) for q in QNAMES}
-    interval = entry.get("loss_interval") or entry.get("intervals", {}).get("loss")
-    if isinstance(interval, Mapping):
-        return {q: float(interval.get(q, loss)) for q in QNAMES}
-    return {q: float(loss) for q in QNAMES}
+    """The q05..q95 of a plan entry's loss (its ``loss_interval``, as
+    :func:`bayeslaw.plan.decision.decision_summary` writes it)."""
+    return {q: float(entry["loss_interval"][q]) for q in QNAMES}
 
 
 def plan_rows(plan: Mapping) -> list[dict]:
     """Recommended split first, then each baseline present: label, allocation, loss."""
-    rec = dict(plan["recommended"])
-    if not isinstance(rec.get("loss"), Mapping) and "loss" in plan.get("intervals", {}):
-        rec.setdefault("loss_interval", plan["intervals"]["loss"])
+    rec = plan["recommended"]
     rows = [{"label": "recommended", **rec, "loss": loss_quantiles(rec)}]
     for key, label in BASELINES:
         b = plan.get("baselines", {}).get(key)

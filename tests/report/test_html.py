@@ -18,7 +18,7 @@ def full_inputs(draws, runs):
     C = max(r.flops for r in runs)
     B = np.geomspace(C, 1000 * C, 6)
     rec = {"params": 1.1e6, "pretrain_tokens": 2.0e7, "specialize_tokens": 2.0e6,
-           "pretrain_share": 0.83, "loss": 2.0}
+           "pretrain_share": 0.83, "loss": 2.0, "loss_interval": _q(2.0)}
     return ReportInputs(
         draws=draws, runs=runs, budget=10 * C, k=2, domains=["foldoc", "code"],
         noise={"sigma": np.full(draws.n_draws, 0.01), "nu": np.full(draws.n_draws, 6.0)},
@@ -30,10 +30,10 @@ def full_inputs(draws, runs):
                                    "remedy": "raise target_accept to 0.95."}]},
         comparison={"columns": ["law", "elpd_loo"], "rows": [["domain_gap", 51.2],
                                                            ["chinchilla", 12.0]]},
-        plan={"budget": 10 * C, "domains": 2, "recommended": rec,
+        plan={"budget": 10 * C, "domains": ["foldoc", "code"], "k": 2, "recommended": rec,
               "intervals": {"loss": _q(2.0), "params": _q(1.1e6)}, "expected_regret": 0.004,
               "baselines": {"no_specialization": {**rec, "specialize_tokens": 0,
-                                                  "loss": _q(2.3)},
+                                                  "loss": 2.3, "loss_interval": _q(2.3)},
                             "from_scratch": {**rec, "pretrain_tokens": 0, "loss": 2.6,
                                              "loss_interval": _q(2.6), "relative_gain": 0.25,
                                              "prob_recommended_better": 0.97},
