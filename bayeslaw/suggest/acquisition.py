@@ -79,14 +79,6 @@ def normalize(log_w: np.ndarray) -> np.ndarray:
     return w / w.sum(axis=-1, keepdims=True)
 
 
-def regret(log_w: np.ndarray, dec: Decisions) -> np.ndarray:
-    """Relative expected regret of the Bayes decision for each row of ``log_w (..., S)``."""
-    w = normalize(log_w)
-    expected = w @ dec.loss                      # (..., M)
-    best = w @ dec.best                          # (...)
-    return (expected.min(axis=-1) - best) / best
-
-
 @dataclass
 class Worlds:
     """J fantasized worlds: true draw ``truth (J,)``, outcomes ``Y (J, C)``, ``log_w (J, S)``."""
