@@ -13,6 +13,7 @@ import numpy as np
 from bayeslaw._jax import setup
 from bayeslaw.fit import data as fit_data
 from bayeslaw.fit import priors as fit_priors
+from bayeslaw.fit.likelihood import log_lik_grid
 from bayeslaw.fit.posterior import Posterior, build, provenance
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
@@ -27,30 +28,6 @@ def _check_settings(chains: int, warmup: int, samples: int) -> None:
     if chains < 1 or warmup < 1 or samples < 1:
         raise BayeslawError(f"chains, warmup and samples must be >= 1 (got {chains}, {warmup}, "
                             f"{samples})")
-
-
-@functools.lru_cache(maxsize=16)
-def _log_lik_fn(law: Law):
-    # One compiled program per law and shape (op by op, the first call took ~1.5 s).
-    import jax
-
-    from bayeslaw.fit import likelihood
-    from bayeslaw.fit.model import predict_log_loss
-
-    def log_lik(theta, sigma, nu, arrays, y):
-        mu = predict_log_loss(law, theta, arrays)
-        return likelihood.log_lik(y, mu, sigma[..., None], nu[..., None])
-
-    return jax.jit(log_lik)
-
-
-def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
-    theta = {p: np.asarray(samples[p]) for p in law.params}
-    sigma, nu = (np.asarray(samples[k]) for k in ("sigma", "nu"))
-    arrays, y = fdata.padded()  # one compiled program per bucket of run counts
-    out = _log_lik_fn(law)(theta, sigma, nu, arrays, y)
-    return np.asarray(out)[..., :len(fdata.log_loss)]
 
 
 @functools.lru_cache(maxsize=16)
