@@ -51,6 +51,22 @@ def domain_remedy():
         raise
 
 
+@contextlib.contextmanager
+def flag_remedy(remedies: dict[str, str]):
+    """Append the flags that fix a core error: ``remedies`` maps words of the core's
+    message (which states the fact) to the command line's remedy."""
+    from bayeslaw.errors import BayeslawError
+
+    try:
+        yield
+    except BayeslawError as e:
+        text = str(e)
+        for words, fix in remedies.items():
+            if words in text:
+                raise BayeslawError(f"{text}; {fix}") from None
+        raise
+
+
 def emit_json(obj: Any) -> None:
     """Print ``obj`` as the command's single JSON document."""
     from bayeslaw.jsonable import plain

@@ -114,7 +114,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _fit_stack(args: argparse.Namespace, runs, start: float) -> int:
-    from bayeslaw.fit.stack import fit_stack
+    from bayeslaw.fit.averaged import fit_stack
     from bayeslaw.laws import get, names
 
     laws = [s.strip() for s in (args.laws or ",".join(names())).split(",") if s.strip()]

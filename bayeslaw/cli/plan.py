@@ -11,6 +11,7 @@ from bayeslaw.cli.common import (
     arg,
     domain_remedy,
     emit_json,
+    flag_remedy,
     fraction_float,
     positive_float,
     token_count,
@@ -19,6 +20,13 @@ from bayeslaw.cli.common import (
 from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
 from bayeslaw.errors import BayeslawError
 from bayeslaw.published import check_spec
+
+# The core says why a budget cannot be planned; these are the flags that change it.
+PLAN_REMEDIES = {
+    "cannot pretrain": "raise --budget or lower --pretrain-tokens",
+    "too small for the smallest model": "raise --budget or allow smaller models (--params, "
+                                        "--model-sizes)",
+}
 
 
 def _sizes(text: str) -> list[float]:
@@ -70,24 +78,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from bayeslaw.fit import load
     from bayeslaw.plan import Constraints, plan
 
-    try:
-        from bayeslaw.fit import Posterior
-    except ImportError:
-        raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
-                            "installation lacks") from None
     constraints = Constraints(
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
     if args.published:
         return _plan_published(args, constraints)
-    posterior = _read(Posterior, args.posterior)
+    posterior = load(args.posterior)  # one file of either kind, or several stacked
     posterior.check_budget(args.budget)
     draws = checked_draws(posterior, args)
     k = args.domains or len(args.domain or draws.domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(PLAN_REMEDIES):
         result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
                       constraints=constraints, quantile=args.quantile)
     doc = {**result.to_dict(), **diagnostics_field(posterior)}
@@ -113,7 +117,7 @@ def _plan_published(args: argparse.Namespace, constraints) -> int:
     pub = load(args.published)
     draws = pub.draws()
     k = args.domains or len(args.domain or draws.domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(PLAN_REMEDIES):
         result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
                       constraints=constraints, quantile=args.quantile)
     doc = {**result.to_dict(), "published": pub.to_dict(), "uncertainty": NO_UNCERTAINTY}
@@ -142,24 +146,6 @@ def published_table(doc: dict) -> str:
              + ("; the law sees only D + D', so all tokens go to pretraining"
                 if doc.get("blind_to_split") else "")]
     return "\n".join(lines)
-
-
-def _read(Posterior, paths: list[str]):
-    """One single-law file as a Posterior; a stacked file, or several single-law files
-    (stacked on the fly), as a StackedPosterior."""
-    import os
-
-    if len(paths) > 1 or os.path.isfile(paths[0]) and _is_stacked(paths[0]):
-        from bayeslaw.fit.stack import load_many
-
-        return load_many(paths)
-    return Posterior.load(paths[0])
-
-
-def _is_stacked(path: str) -> bool:
-    from bayeslaw.fit.stackfile import is_stacked
-
-    return is_stacked(path)
 
 
 def _add_mixture(doc: dict, posterior, result) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 
-from bayeslaw.cli.common import add_json, emit_json, positive_float, token_count
+from bayeslaw.cli.common import add_json, emit_json, flag_remedy, positive_float, token_count
 from bayeslaw.cli.gate import add_allow_unconverged, diagnostics_field, gate
 from bayeslaw.errors import BayeslawError
 
@@ -63,13 +63,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     setup()
     from bayeslaw.cli.common import log
     from bayeslaw.extrapolation import Measured, assess
-    from bayeslaw.fit import predict
-    from bayeslaw.fit.posterior import load
+    from bayeslaw.fit import load, predict
 
     post = load(args.posterior)
     measured = Measured.of_posterior(post)
     out = []
-    with gate(args):
+    with gate(args), flag_remedy({"several domains": "say which with --domain"}):
         for pt in points:
             e = assess(measured, params=pt["N"], pretrain_tokens=pt["D"],
                        specialize_tokens=pt["D_prime"])

@@ -14,12 +14,18 @@ from bayeslaw.cli.common import (
     check_output,
     domain_remedy,
     emit_json,
+    flag_remedy,
     log,
     positive_float,
     token_count,
     whole,
 )
 from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
+
+# The core says that no run is left to suggest; these are the flags that change it.
+SUGGEST_REMEDIES = {"no candidate run": "raise --max-run-flops or add smaller sizes or token "
+                                        "counts to the menu (--menu-params, "
+                                        "--menu-pretrain-tokens, --menu-specialize-tokens)"}
 
 
 def add_menu(p: argparse.ArgumentParser) -> None:
@@ -78,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def load_posterior(args: argparse.Namespace):
     """``(draws, noise, extra JSON)`` of the ``--posterior`` file, through the
     convergence gate (:mod:`bayeslaw.cli.gate`)."""
-    from bayeslaw.fit.posterior import load
+    from bayeslaw.fit.files import load
 
     post = load(args.posterior)  # a stacked file gives the mixture's draws
     return checked_draws(post, args), post.noise, diagnostics_field(post)
@@ -185,7 +191,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
     args.domains = args.domains or len(domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(SUGGEST_REMEDIES):
         s = suggest(draws, noise, menu_from(args, runs, domains),
                     settings_from(args, args.campaign_flops), checkpoints=ckpts,
                     done=map(run_key, runs), domains=domains, seed=args.seed)

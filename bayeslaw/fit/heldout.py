@@ -66,11 +66,12 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         ``"calibrations"``); NaN where a test run's domain was not fitted.
     """
     from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
-    from bayeslaw.fit.stack import _fitter, stack
+    from bayeslaw.fit.fitter import fitter as make_fitter
+    from bayeslaw.fit.stack import stack
 
     if not laws:
         raise BayeslawError("heldout_predictive needs at least one law")
-    fitter = _fitter(method, fit_kw or {}, cache)
+    fitter = make_fitter(method, fit_kw or {}, cache)
     posts = {law: fitter(train_runs, law) for law in laws}
     st = stack(list(posts.values()))
     bt = {"method": method, **(backtest or {})}

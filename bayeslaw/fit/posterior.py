@@ -22,8 +22,9 @@ import numpy as np
 
 from bayeslaw.compute import run_flops
 from bayeslaw.draws import Draws, Population
-from bayeslaw.errors import BayeslawError
+from bayeslaw.errors import BayeslawError, PosteriorFileError
 from bayeslaw.fit import netcdf
+from bayeslaw.fit.calibration import Calibration
 from bayeslaw.fit.netcdf import FileGroups
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
@@ -151,8 +152,6 @@ class Posterior:
     @property
     def calibration(self):
         """The extrapolation widening of the predictive (:mod:`.calibrate`), or None."""
-        from bayeslaw.fit.calibrate import Calibration
-
         text = self.attrs.get("calibration")
         return Calibration.from_json(text) if text else None
 
@@ -183,22 +182,27 @@ class Posterior:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Posterior:
-        """Read a file written by :meth:`save`; anything else is a BayeslawError."""
+        """Read a single-law file written by :meth:`save`; anything else (no file, not
+        netCDF, another netCDF, a stacked file) is a BayeslawError saying which.
+        :func:`bayeslaw.fit.files.load` reads either kind of posterior file."""
         if not os.path.isfile(path):
-            raise BayeslawError(f"no posterior file at {path}; fit one with `bayeslaw fit`")
-        from bayeslaw.fit.stackfile import is_stacked
-
-        if is_stacked(path):
+            raise PosteriorFileError(f"no posterior file at {path}")
+        with open(path, "rb") as f:
+            magic = f.read(8)
+        if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} is not netCDF")
+        if netcdf.is_stacked(path):
             raise BayeslawError(f"{path} is a stacked posterior of several laws; read it with "
-                                "bayeslaw.fit.posterior.load")
+                                "bayeslaw.fit.files.load")
         try:
             groups = netcdf.read(path)
-        except Exception as e:  # h5py/xarray raise many types for foreign files
-            raise BayeslawError(f"not a bayeslaw posterior file: {path} ({e})") from None
+        except Exception as e:  # h5py raises many types for foreign files
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} "
+                                     f"({type(e).__name__}: {e})") from None
         if "posterior" not in groups.groups() or \
                 groups.posterior.attrs.get("bayeslaw_format") != FORMAT:
-            raise BayeslawError(f"not a bayeslaw posterior file: {path} "
-                                "(write one with `bayeslaw fit --out FILE`)")
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} (a netCDF file "
+                                     "without a bayeslaw posterior group)")
         _check_draws(groups, path)
         return cls(groups)
 
@@ -215,18 +219,6 @@ def _check_draws(groups, path) -> None:
         if values.size == 0 or not np.isfinite(values).all():
             raise BayeslawError(f"posterior file {path}: the draws of {name} are empty or "
                                 "not all finite")
-
-
-def load(path: str | os.PathLike):
-    """A :class:`Posterior` or, for a stacked file (:mod:`.stackfile`), a
-    :class:`~bayeslaw.fit.stack.StackedPosterior`: what plan, predict and suggest read."""
-    from bayeslaw.fit.stackfile import is_stacked
-
-    if os.path.isfile(path) and is_stacked(path):
-        from bayeslaw.fit.stackfile import load as load_stacked
-
-        return load_stacked(path)
-    return Posterior.load(path)
 
 
 def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarray,

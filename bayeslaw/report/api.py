@@ -23,26 +23,12 @@ from bayeslaw.report.model import Report
 
 
 def load_posterior(path: str | Path):
-    """A posterior written by ``bayeslaw fit``, or a clear error for any other file."""
-    path = Path(path)
-    if not path.is_file():
-        raise BayeslawError(f"no posterior file at {path}; write one with "
-                            "`bayeslaw fit --out {path}`")
-    with path.open("rb") as f:
-        magic = f.read(8)
-    if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
-        raise BayeslawError(f"{path} is not a posterior file (not netCDF); pass the .nc file "
-                            "that `bayeslaw fit --out` wrote")
-    from bayeslaw.fit import Posterior
+    """A single-law posterior written by ``bayeslaw fit``
+    (:meth:`bayeslaw.fit.posterior.Posterior.load`), or a BayeslawError saying what the
+    file is not."""
+    from bayeslaw.fit.posterior import Posterior
 
-    try:
-        return Posterior.load(path)
-    except BayeslawError:
-        raise
-    except Exception as e:  # netCDF/HDF5 readers raise many kinds for a foreign file
-        raise BayeslawError(
-            f"{path} is not a posterior written by `bayeslaw fit` ({type(e).__name__}: {e}); "
-            "pass the .nc file that `bayeslaw fit --out` wrote") from None
+    return Posterior.load(path)
 
 
 def make_report(posterior, runs: Sequence, *, budget: float | None = None,
