@@ -29,7 +29,7 @@ def _domain(posterior, domain: str | None) -> str:
         return domain
     if len(posterior.domains) > 1:
         raise BayeslawError(f"the posterior has several domains ({', '.join(posterior.domains)})"
-                            "; say which with --domain")
+                            "; a prediction is for one of them")
     return posterior.domains[0]
 
 

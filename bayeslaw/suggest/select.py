@@ -232,8 +232,10 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     cands = enumerate_candidates(menu, checkpoints, max_run_flops=settings.max_run_flops,
                                  exclude=done)
     if not cands:
-        raise BayeslawError("no candidate run fits the menu and --max-run-flops; "
-                            "raise the cap or add smaller sizes/token counts to the menu")
+        cap = "" if settings.max_run_flops is None else \
+            f" under max_run_flops = {settings.max_run_flops:.3g} FLOPs"
+        raise BayeslawError(f"no candidate run of the menu is left{cap} (runs already done "
+                            "are not suggested again)")
     dec = decisions_at(draws, settings.budget, settings.k, domains=domains,
                        n_params=settings.grid[0], n_shares=settings.grid[1])
     mu = acq.predicted_log_loss(draws, cands)
