@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from bayeslaw.checks import positive
 from bayeslaw.cli.common import (
     add_json,
     add_new_domains,
@@ -13,6 +14,7 @@ from bayeslaw.cli.common import (
     emit_json,
     flag_remedy,
     fraction_float,
+    log,
     positive_float,
     token_count,
     whole,
@@ -30,8 +32,6 @@ PLAN_REMEDIES = {
 
 
 def _sizes(text: str) -> list[float]:
-    from bayeslaw.checks import positive
-
     try:
         return [positive(x, "model size") for x in text.split(",") if x.strip()]
     except BayeslawError as e:
@@ -155,7 +155,7 @@ def _add_mixture(doc: dict, posterior, result) -> None:
         doc["stack"] = {"weights": posterior.weight_of()}
     calibration = getattr(posterior, "calibration", None)
     if calibration is not None:
-        from bayeslaw.fit.calibrate import widen_decision
+        from bayeslaw.plan.decision import widen_decision
 
         doc["recommended"]["loss_interval_calibrated"] = widen_decision(
             result.losses, result.recommended, calibration)
@@ -164,7 +164,6 @@ def _add_mixture(doc: dict, posterior, result) -> None:
 
 def _extrapolation(posterior, doc: dict) -> dict:
     """How far the recommended plan leaves the fitted runs; each warning also on stderr."""
-    from bayeslaw.cli.common import log
     from bayeslaw.extrapolation import Measured, assess_plan
 
     e = assess_plan(Measured.of_posterior(posterior), doc)

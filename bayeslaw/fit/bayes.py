@@ -11,10 +11,15 @@ from typing import Any
 import numpy as np
 
 from bayeslaw._jax import setup
+from bayeslaw.errors import BayeslawError
 from bayeslaw.fit import data as fit_data
+from bayeslaw.fit import nuts
 from bayeslaw.fit import priors as fit_priors
 from bayeslaw.fit.likelihood import log_lik_grid
+from bayeslaw.fit.model import INIT, make_model
+from bayeslaw.fit.nuts import NutsResult
 from bayeslaw.fit.posterior import Posterior, build, provenance
+from bayeslaw.fit.start import start as find_start
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -23,8 +28,6 @@ STATS = {"diverging": "diverging", "energy": "energy", "num_steps": "n_steps",
 
 
 def _check_settings(chains: int, warmup: int, samples: int) -> None:
-    from bayeslaw.errors import BayeslawError
-
     if chains < 1 or warmup < 1 or samples < 1:
         raise BayeslawError(f"chains, warmup and samples must be >= 1 (got {chains}, {warmup}, "
                             f"{samples})")
@@ -60,8 +63,6 @@ def _saturated(num_steps: np.ndarray) -> bool:
 
 def _joined(a, b):
     """The draws of ``a`` followed by those of ``b`` (the same chains resumed)."""
-    from bayeslaw.fit.nuts import NutsResult
-
     def cat(x, y):
         return {k: np.concatenate([x[k], y[k]], axis=1) for k in x}
 
@@ -110,14 +111,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     setup()
     import jax.numpy as jnp
 
-    from bayeslaw.fit import nuts
-    from bayeslaw.fit.model import INIT, make_model
-    from bayeslaw.fit.start import start as find_start
-
     _check_settings(chains, warmup, samples)
     if escalate < 0:
-        from bayeslaw.errors import BayeslawError
-
         raise BayeslawError(f"escalate must be >= 0 (got {escalate})")
     law = get_law(law) if isinstance(law, str) else law
     resolved = fit_priors.resolve(priors)

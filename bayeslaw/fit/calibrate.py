@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeslaw._jax import setup
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit.calibration import Box, Calibration
 from bayeslaw.fit.fitter import fitter
@@ -72,8 +73,6 @@ class Fold:
 
 def log_mean(post, runs: Sequence) -> np.ndarray:
     """(S, n) log L of each draw at each run (its own domain's parameters)."""
-    from bayeslaw._jax import setup
-
     setup()
     cols = [post.domains.index(r.domain) for r in runs]
     law, draws = post.law, post.draws
@@ -317,19 +316,3 @@ def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
     runs = [r for r in runs if r.run_id in ids and r.status == "completed"]
     fits = fold_fits(runs, stacked_laws(post), origins=origins, method=method, fit_kw=fit_kw)
     return from_folds(folds_for(fits, post), runs, method, criterion)
-
-
-def widen_decision(losses: np.ndarray, decision, calibration: Calibration, *,
-                   seed: int = 0) -> dict[str, float]:
-    """Quantiles of a plan's mean domain loss (``losses`` (S,) over draws) widened by
-    ``calibration`` at the decision's distance beyond the runs (its largest over the
-    domains' D'_i): L_s exp(d^(p/2) (bias + tau z_s)), z_s ~ N(0, 1), one z for all the domains
-    (a law's error in form is shared by the domains it describes the same way)."""
-    from bayeslaw.plan.decision import quantiles
-
-    d = max(float(calibration.box.distance(decision.params, decision.pretrain_tokens, dp))
-            for dp in np.atleast_1d(decision.specialize_tokens))
-    z = np.random.default_rng(seed).standard_normal(len(losses))
-    g = d ** (calibration.power / 2)
-    factor = np.exp(g * (calibration.bias + calibration.tau * z))
-    return {k: float(v) for k, v in quantiles(np.asarray(losses) * factor).items()}

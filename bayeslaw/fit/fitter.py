@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from bayeslaw import __version__
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit import bayes, lbfgs
 from bayeslaw.fit.posterior import Posterior
 
 
@@ -21,12 +22,10 @@ def fitter(method: str, kw: dict, cache=None):
     """``fit(runs, law)`` by ``method`` with settings ``kw``; with ``cache`` (a folder),
     each posterior is read from / written to a file named by a hash of its inputs
     (:func:`fit_key`), so that reruns and other strategies reuse the fit."""
-    if method == "nuts":
-        from bayeslaw.fit.bayes import fit
-    elif method == "lbfgs":
-        from bayeslaw.fit.lbfgs import fit
-    else:
+    fits = {"nuts": bayes.fit, "lbfgs": lbfgs.fit}
+    if method not in fits:
         raise BayeslawError(f"unknown fit method {method!r} (nuts or lbfgs)")
+    fit = fits[method]
     if cache is None:
         return lambda runs, law: fit(runs, law, **kw)
 

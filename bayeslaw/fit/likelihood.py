@@ -5,7 +5,9 @@
 Errors are multiplicative on the loss (a 1% error at loss 4 and at loss 2 is the same
 sigma ~ 0.01); heavy tails keep one bad run (a diverged seed, an extraction error in
 digitized data) from dragging the exponents. The model (:mod:`bayeslaw.fit.model`),
-the suggestion engine's reweighting and the simulations all use these functions.
+the suggestion engine's reweighting and the simulations all use these functions;
+:func:`log_lik_grid` is the pointwise log likelihood of the observed runs under every
+draw (a posterior's ``log_likelihood`` group, for PSIS-LOO and stacking).
 """
 
 from __future__ import annotations

@@ -96,7 +96,7 @@ class FileGroups:
     def to_inference_data(self):
         """The whole file as ``arviz.InferenceData`` (read again with ArviZ if the groups
         are :class:`Group` views)."""
-        from bayeslaw.fit._arviz import az
+        from bayeslaw.fit._arviz import az  # ArviZ (~1.5 s to import) only when asked for
 
         if any(isinstance(g, Group) for g in self.datasets.values()):
             return az.from_netcdf(str(self.path), engine="h5netcdf")

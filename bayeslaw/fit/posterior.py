@@ -25,7 +25,10 @@ from bayeslaw.draws import Draws, Population
 from bayeslaw.errors import BayeslawError, PosteriorFileError
 from bayeslaw.fit import netcdf
 from bayeslaw.fit.calibration import Calibration
+from bayeslaw.fit.data import bucket
+from bayeslaw.fit.diagnostics import convergence, diagnose
 from bayeslaw.fit.netcdf import FileGroups
+from bayeslaw.fit.priors import KINDS
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -127,8 +130,6 @@ class Posterior:
     def convergence(self):
         """R-hat, bulk/tail ESS and divergences against the thresholds
         (:class:`bayeslaw.fit.diagnostics.Convergence`); None without chains (L-BFGS)."""
-        from bayeslaw.fit.diagnostics import convergence
-
         return convergence(self)
 
     def checked_draws(self, allow_unconverged: bool = False) -> Draws:
@@ -145,8 +146,6 @@ class Posterior:
 
     def diagnostics(self):
         """R-hat, ESS, divergences, E-BFMI, predictive checks (see :mod:`.diagnostics`)."""
-        from bayeslaw.fit.diagnostics import diagnose
-
         return diagnose(self)
 
     @property
@@ -233,7 +232,7 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
                       for s in (f"u_{p}_mu", f"u_{p}_sd") if s in samples})
     constant = {"N": fdata.N, "D": fdata.D, "D_prime": fdata.D_prime,
                 "domain_index": fdata.dom}
-    from bayeslaw.fit._arviz import az
+    from bayeslaw.fit._arviz import az  # not on plan's path: reading a file needs no ArviZ
 
     idata = az.from_dict(
         posterior=posterior, sample_stats=stats or None,
@@ -260,8 +259,6 @@ def posterior_predictive(law: Law, fdata, samples: dict, *, seed: int = 0) -> np
     The law is evaluated on the runs padded to their bucket (as :meth:`FitData.padded`
     pads them), one compiled program for every fit of that size.
     """
-    from bayeslaw.fit.data import bucket
-
     n = len(fdata.log_loss)
     idx = np.minimum(np.arange(bucket(n)), n - 1)
     theta = {p: (np.asarray(samples[p])[..., np.asarray(fdata.dom)[idx]]
@@ -278,8 +275,6 @@ def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
     """Each per-domain symbol's offset and link from latent to absolute units, as
     :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
     (the pool's: a new domain's own L0 is unknown)."""
-    from bayeslaw.fit.priors import KINDS
-
     offset, link = {}, {}
     for p in law.domain_params:
         kind = KINDS[p][0]

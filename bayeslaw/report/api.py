@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit.posterior import Posterior
 from bayeslaw.report.build import build_report
+from bayeslaw.report.compare import comparison_table, table_from_compare
 from bayeslaw.report.gather import report_inputs
+from bayeslaw.report.html import render_html
+from bayeslaw.report.markdown import write_markdown
 from bayeslaw.report.model import Report
 
 
@@ -26,8 +30,6 @@ def load_posterior(path: str | Path):
     """A single-law posterior written by ``bayeslaw fit``
     (:meth:`bayeslaw.fit.posterior.Posterior.load`), or a BayeslawError saying what the
     file is not."""
-    from bayeslaw.fit.posterior import Posterior
-
     return Posterior.load(path)
 
 
@@ -51,8 +53,6 @@ def make_report(posterior, runs: Sequence, *, budget: float | None = None,
     again. An unconverged posterior raises ``UnconvergedError`` unless
     ``allow_unconverged`` (then a banner tops the report).
     """
-    from bayeslaw.report.compare import comparison_table, table_from_compare
-
     prov = {**posterior_provenance(posterior), **(provenance or {})}
     comparison = (table_from_compare(compare_rows) if compare_rows
                   else comparison_table([posterior, *compare], runs))
@@ -82,9 +82,6 @@ def posterior_provenance(posterior) -> dict[str, Any]:
 
 def write_report(report: Report, path: str | Path) -> list[Path]:
     """Write ``report`` as HTML or Markdown (by the extension); returns the files."""
-    from bayeslaw.report.html import render_html
-    from bayeslaw.report.markdown import write_markdown
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".md":

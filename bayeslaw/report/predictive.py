@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from bayeslaw._jax import setup
 from bayeslaw.draws import Draws, thin_index
 from bayeslaw.draws import thin as thin_draws
 from bayeslaw.fit.predictive import MAX_LOG_LOSS
@@ -39,8 +40,6 @@ def mean_loss(draws: Draws, domain: str | int, N, D, D_prime) -> np.ndarray:
 
     ``N``, ``D``, ``D_prime`` broadcast to a common 1-d grid of G points.
     """
-    from bayeslaw._jax import setup
-
     setup()
 
     N, D, D_prime = (np.asarray(x, dtype=float).ravel() for x in np.broadcast_arrays(N, D, D_prime))

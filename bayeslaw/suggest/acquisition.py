@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeslaw import _jax
 from bayeslaw.draws import Draws
 from bayeslaw.suggest.candidates import Candidate
 from bayeslaw.suggest.decisions import Decisions
@@ -51,15 +52,13 @@ from bayeslaw.suggest.decisions import Decisions
 
 def log_lik(y, mu, sigma, nu) -> np.ndarray:
     """The fit's Student-t likelihood of log loss (:func:`bayeslaw.fit.likelihood.log_lik`)."""
-    from bayeslaw.fit.likelihood import log_lik as fit_log_lik
+    from bayeslaw.fit.likelihood import log_lik as fit_log_lik  # numpyro only when it runs
 
     return np.asarray(fit_log_lik(y, mu, sigma, nu))
 
 
 def predicted_log_loss(draws: Draws, candidates: list[Candidate]) -> np.ndarray:
     """``(S, C)`` log L of every candidate under every draw (its own domain's params)."""
-    from bayeslaw import _jax
-
     _jax.setup()
 
     out = np.empty((draws.n_draws, len(candidates)))

@@ -28,6 +28,7 @@ import numpy as np
 
 from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
 from bayeslaw.draws import Draws
+from bayeslaw.plan import decision_losses
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,6 @@ def decision_grid(budget: float, k: int, *, n_params: int = 48, n_shares: int = 
 def decisions_at(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
                  prune: bool = True, **grid) -> Decisions:
     """The decision set at ``budget`` under ``draws`` (see the module docstring)."""
-    from bayeslaw.plan import decision_losses
-
     N, D, Dp = decision_grid(budget, k, **grid)
     loss = decision_losses(draws, (N, D, Dp), k, domains=domains)
     best = loss.min(axis=1)

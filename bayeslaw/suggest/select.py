@@ -28,6 +28,7 @@ import numpy as np
 
 from bayeslaw.draws import Draws, thin
 from bayeslaw.errors import BayeslawError
+from bayeslaw.population import select
 from bayeslaw.runs.store import Checkpoint
 from bayeslaw.suggest import acquisition as acq
 from bayeslaw.suggest import gaussian as gauss
@@ -222,8 +223,6 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
         population, :func:`bayeslaw.population.select`). Candidate runs are on
         ``menu.domains``, measured ones.
     """
-    from bayeslaw.population import select
-
     draws, domains = select(draws, settings.k, domains)
     rng = np.random.default_rng(seed)
     checkpoints = list(checkpoints)
