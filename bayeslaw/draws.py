@@ -86,3 +86,26 @@ class Draws:
             else:
                 params[p] = v.reshape(1)
         return cls(law, tuple(domains), params)
+
+
+def thin_index(n_total: int, n: int, rng: np.random.Generator | None = None) -> np.ndarray | None:
+    """Which of ``n_total`` draws to keep so that at most ``n`` remain: None (all of them)
+    if ``n_total <= n``; else ``n`` evenly spaced ones (deterministic, the first and the
+    last kept: the same report twice) or, with ``rng``, ``n`` drawn at random without
+    replacement, in their order."""
+    if n_total <= n:
+        return None
+    if rng is None:
+        return np.linspace(0, n_total - 1, n).round().astype(int)
+    return np.sort(rng.choice(n_total, size=n, replace=False))
+
+
+def thin(draws: Draws, n: int, noise: Mapping[str, np.ndarray] | None = None, *,
+         rng: np.random.Generator | None = None) -> tuple[Draws, dict[str, np.ndarray] | None]:
+    """At most ``n`` of ``draws`` and the same ones of their ``noise`` draws (``sigma``,
+    ``nu``), chosen by :func:`thin_index`."""
+    idx = thin_index(draws.n_draws, n, rng)
+    if noise is not None:
+        noise = {k: np.asarray(v) if idx is None else np.asarray(v)[idx]
+                 for k, v in noise.items()}
+    return (draws if idx is None else draws.subset(idx)), noise

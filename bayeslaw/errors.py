@@ -14,6 +14,10 @@ class BayeslawError(Exception):
     exit_code = 2
 
 
+class PosteriorFileError(BayeslawError):
+    """A path that is not a bayeslaw posterior file (missing, not netCDF, another file)."""
+
+
 class InvalidRunError(BayeslawError, ValueError):
     """A run record failed validation; ``reasons`` lists every problem found."""
 

@@ -60,7 +60,7 @@ class Published:
 
     def draws(self):
         """The parameters as one draw (:class:`~bayeslaw.draws.Draws`), for the planner."""
-        from bayeslaw.draws import Draws
+        from bayeslaw.draws import Draws  # the laws load jax: not while the CLI checks args
 
         return Draws.point(self.law, self.params, self.domains)
 
@@ -141,7 +141,7 @@ def _from_toml(doc: dict, path: Path) -> Published:
 
 
 def _law(name: str, path: Path):
-    from bayeslaw.laws import get
+    from bayeslaw.laws import get  # the laws load jax: not while the CLI checks args
 
     try:
         return get(name)

@@ -136,9 +136,9 @@ def fit_rmse(post, runs: Sequence) -> float:
 def per_law(train: Sequence, held: Sequence, settings: dict, *, law: str,
             cache=None) -> tuple[list, dict]:
     """The NUTS posterior of one law: held-out rows and the fit's own figures."""
-    from bayeslaw.fit.stack import _fitter
+    from bayeslaw.fit.fitter import fitter
 
-    post = _fitter("nuts", settings, cache)(train, law)
+    post = fitter("nuts", settings, cache)(train, law)
     d = post.diagnostics()
     info = {"fit_rmse": fit_rmse(post, train), "r_hat_max": max(d.r_hat.values()),
             "divergences": d.divergences, "seconds": post.attrs["fit_seconds"]}

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # tests.fit.sim
 
 import numpy as np  # noqa: E402
 
@@ -38,9 +36,32 @@ from bayeslaw._jax import setup  # noqa: E402
 
 setup()
 
+from bayeslaw.draws import Draws  # noqa: E402
 from bayeslaw.fit import fit, lbfgs  # noqa: E402
 from bayeslaw.laws import get  # noqa: E402
-from tests.fit.sim import TRUTH, simulate  # noqa: E402
+from bayeslaw.flow.simulate import Truth  # noqa: E402
+from bayeslaw.flow.simulate import simulate as answer  # noqa: E402
+
+# The known parameters the runs are simulated from (those of the fit tests).
+TRUTH = {
+    "chinchilla": {"E": 1.8, "A": 480.0, "alpha": 0.35, "B": 2000.0, "beta": 0.37},
+    "domain_gap": {"E": 1.8, "A": 480.0, "alpha": 0.35, "B": 2000.0, "beta": 0.37,
+                   "G": 0.4, "S": 3e9, "gamma": 0.5},
+}
+
+
+def simulate(law, theta, n: int, seed: int, noise: float = 0.005, domain: str = "web"):
+    """``n`` runs at random N in 1e7..1e10, D in 1e9..1e11 and, for 70% of them, D' in
+    1e8..1e10 (else 0), answered by the project's simulator with ``noise`` on the loss."""
+    rng = np.random.default_rng(seed)
+    N = np.exp(rng.uniform(np.log(1e7), np.log(1e10), n))
+    D = np.exp(rng.uniform(np.log(1e9), np.log(1e11), n))
+    Dp = np.where(rng.uniform(size=n) < 0.7, np.exp(rng.uniform(np.log(1e8), np.log(1e10), n)),
+                  0.0)
+    specs = [{"params": int(a), "pretrain_tokens": int(b), "specialize_tokens": int(c),
+              "domain": domain, "run_id": f"{domain}-{seed}-{i}"}
+             for i, (a, b, c) in enumerate(zip(N, D, Dp, strict=True))]
+    return answer(Truth(Draws.point(law, theta, (domain,)), sigma=noise), specs, seed=seed)
 
 
 def covers(post, truth, names=("alpha", "beta")):

@@ -57,7 +57,7 @@ from bayeslaw.suggest.candidates import (  # noqa: E402
     batch_cost,
     enumerate_candidates,
 )
-from bayeslaw.suggest.decisions import bayes_decision, decisions_at  # noqa: E402
+from bayeslaw.suggest.decisions import bayes_index, decisions_at  # noqa: E402
 
 MENU = Menu((20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000),
             (0, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000),
@@ -105,7 +105,7 @@ class Scorer:
 
     def __call__(self, draws: Draws) -> float:
         dec = decisions_at(draws, self.budget, self.k)
-        m = bayes_decision(dec)
+        m = bayes_index(dec)
         L = decision_losses(self.truth.draws, (dec.params[m:m + 1], dec.pretrain_tokens[m:m + 1],
                             dec.specialize_tokens[m:m + 1]), self.k)
         return float(L[0, 0] / self.best - 1.0)

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import torch
 
+from bayeslaw import __version__
+from bayeslaw.errors import BayeslawError
+
 
 def pick(requested: str = "auto") -> str:
     """``auto`` is ``cuda`` when a GPU is visible, else ``cpu``."""
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        from bayeslaw.errors import BayeslawError
         raise BayeslawError("--device cuda asked for but no GPU is visible; use --device cpu")
     return requested
 
@@ -65,6 +67,5 @@ def code_version() -> str:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=root, capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        from bayeslaw import __version__
         return f"bayeslaw-{__version__}"
     return commit + ("+dirty" if dirty else "")

@@ -24,6 +24,7 @@ from trainer.data import Mixture, val_batches
 from trainer.domains import Domain
 from trainer.model import GPT, GPTConfig
 from trainer.schedule import Phase
+from trainer.spec import TrainSettings
 
 
 class Diverged(RuntimeError):
@@ -32,11 +33,12 @@ class Diverged(RuntimeError):
 
 @dataclass(frozen=True)
 class Optim:
-    lr: float = 3e-3  # peak learning rate (AdamW); 3e-3 suits these tiny byte models
-    weight_decay: float = 0.1  # decoupled weight decay on matrices only
+    # lr, weight_decay and explode default to the run settings' (trainer/spec.py: one place)
+    lr: float = TrainSettings.lr  # peak learning rate (AdamW)
+    weight_decay: float = TrainSettings.weight_decay  # decoupled, on matrices only
     beta2: float = 0.95  # shorter second-moment memory, as in GPT-3 training
     grad_clip: float = 1.0  # global gradient-norm clip
-    explode: float = 3.0  # fail when a step's loss exceeds this many times the best so far
+    explode: float = TrainSettings.explode  # fail at a step's loss this many times the best
 
 
 def make_optimizer(model: GPT, opt: Optim, device: str) -> torch.optim.AdamW:

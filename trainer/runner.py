@@ -113,8 +113,6 @@ def estimate_seconds(spec: RunSpec, settings: TrainSettings, opts: Options,
     """A lower bound on a spec's training time: its FLOPs (tokens x the model's
     training FLOPs per token) at ``ASSUMED_MFU`` of the device's measured matmul peak;
     and a sentence saying so."""
-    from trainer.model import train_flops_per_token
-
     cfg = size_for(spec.params, block_size=settings.block_size)
     flops = train_tokens(spec, settings, n_domains) * train_flops_per_token(cfg)
     device = dev.pick(opts.device)

@@ -25,8 +25,8 @@ from bayeslaw.errors import BayeslawError
 class TrainSettings:
     batch_size: int = 64  # sequences per step; large batches amortize per-step overhead on CPU
     block_size: int = 128  # context in bytes
-    lr: float = 3e-3  # peak AdamW learning rate
-    weight_decay: float = 0.1  # on matrices only
+    lr: float = 3e-3  # peak AdamW learning rate; 3e-3 suits these tiny byte models
+    weight_decay: float = 0.1  # decoupled weight decay, on matrices only
     warmup_steps: int = 20  # fixed, so a checkpoint at D is the same whatever the final D
     cooldown: float = 0.1  # mixture cooldown after a checkpoint at D is 0.1 D (the D' = 0 point)
     specialize_decay: float = 0.2  # the last 20% of each D' decays the rate to zero

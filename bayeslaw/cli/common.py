@@ -14,7 +14,17 @@ import json
 import sys
 from typing import Any
 
-from bayeslaw.checks import POSTERIOR_KINDS  # noqa: F401  (what `fit --out` may overwrite)
+from bayeslaw.checks import (
+    POSTERIOR_KINDS,  # noqa: F401  (what `fit --out` may overwrite)
+    count,
+    fraction,
+    integer,
+    output,
+    parse_number,
+    positive,
+)
+from bayeslaw.errors import BayeslawError
+from bayeslaw.jsonable import plain
 
 
 def add_store(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +48,6 @@ def add_new_domains(parser: argparse.ArgumentParser) -> None:
 @contextlib.contextmanager
 def domain_remedy():
     """Append the flags that fix a domain request to a core error about it."""
-    from bayeslaw.errors import BayeslawError
-
     try:
         yield
     except BayeslawError as e:
@@ -51,10 +59,22 @@ def domain_remedy():
         raise
 
 
+@contextlib.contextmanager
+def flag_remedy(remedies: dict[str, str]):
+    """Append the flags that fix a core error: ``remedies`` maps words of the core's
+    message (which states the fact) to the command line's remedy."""
+    try:
+        yield
+    except BayeslawError as e:
+        text = str(e)
+        for words, fix in remedies.items():
+            if words in text:
+                raise BayeslawError(f"{text}; {fix}") from None
+        raise
+
+
 def emit_json(obj: Any) -> None:
     """Print ``obj`` as the command's single JSON document."""
-    from bayeslaw.jsonable import plain
-
     sys.stdout.write(json.dumps(plain(obj), indent=2, allow_nan=False) + "\n")
 
 
@@ -64,7 +84,6 @@ def log(message: str) -> None:
 
 
 def open_store(args: argparse.Namespace, *, must_exist: bool = False):
-    from bayeslaw.errors import BayeslawError
     from bayeslaw.runs.store import RunStore, resolve_path
 
     path = resolve_path(getattr(args, "store", None))
@@ -80,8 +99,6 @@ def open_store(args: argparse.Namespace, *, must_exist: bool = False):
 # any heavy import, so a bad value comes back at once with exit 2) ------------------------
 def arg(check, *extra):
     """An argparse ``type`` from a :mod:`bayeslaw.checks` function."""
-    from bayeslaw.errors import BayeslawError
-
     def convert(text: str):
         try:
             return check(text, "value", *extra)
@@ -94,9 +111,6 @@ def arg(check, *extra):
 
 def _int_text(check):
     def parse(text, name, *extra):
-        from bayeslaw.checks import parse_number
-        from bayeslaw.errors import BayeslawError
-
         x = parse_number(text, name)
         try:
             return check(x, name, *extra)
@@ -107,22 +121,18 @@ def _int_text(check):
 
 
 def positive_float():
-    from bayeslaw.checks import positive
     return arg(positive)
 
 
 def fraction_float():
-    from bayeslaw.checks import fraction
     return arg(fraction)
 
 
 def token_count(minimum: int = 0):
-    from bayeslaw.checks import count
     return arg(count, minimum)
 
 
 def whole(minimum: int = 1):
-    from bayeslaw.checks import integer
     return arg(_int_text(integer), minimum)
 
 
@@ -134,9 +144,6 @@ def add_force(parser: argparse.ArgumentParser, what: str = "an output file of an
 def check_output(path: str, kinds: tuple[str, ...], args: argparse.Namespace,
                  what: str = "--out") -> str:
     """:func:`bayeslaw.checks.output` with the CLI's remedy."""
-    from bayeslaw.checks import output
-    from bayeslaw.errors import BayeslawError
-
     try:
         output(path, kinds, force=getattr(args, "force", False), what=what)
     except BayeslawError as e:

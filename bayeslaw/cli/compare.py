@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bayeslaw._jax import setup
 from bayeslaw.cli.common import (
     add_json,
     add_store,
@@ -37,8 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from bayeslaw._jax import setup
-
     setup(host_devices=max(args.chains, 1))
     from bayeslaw.fit.comparison import compare_fits
     from bayeslaw.laws import get

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from bayeslaw._jax import setup
 from bayeslaw.cli.common import (
     POSTERIOR_KINDS,
     add_force,
@@ -77,7 +78,6 @@ def cmd_fit(args: argparse.Namespace) -> int:
     check_output(args.out, POSTERIOR_KINDS, args)  # before the fit, not after it
     with open_store(args, must_exist=True) as store:
         runs = store.runs(domains=args.domain)
-    from bayeslaw._jax import setup
 
     setup(host_devices=max(args.chains, 1))
     start = time.perf_counter()
@@ -114,7 +114,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _fit_stack(args: argparse.Namespace, runs, start: float) -> int:
-    from bayeslaw.fit.stack import fit_stack
+    from bayeslaw.fit.averaged import fit_stack
     from bayeslaw.laws import get, names
 
     laws = [s.strip() for s in (args.laws or ",".join(names())).split(",") if s.strip()]

@@ -14,7 +14,7 @@ import sys
 import traceback
 
 from bayeslaw import __version__
-from bayeslaw.errors import BayeslawError
+from bayeslaw.errors import BayeslawError, PosteriorFileError
 
 # Order is the order of the help text: the flow runs -> fit -> plan/suggest -> report.
 COMMANDS = (
@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def remedy(e: BayeslawError) -> str:
+    """The command line's words for what to do about a core error (which states the fact)."""
+    if isinstance(e, PosteriorFileError):
+        return "; write one with `bayeslaw fit --out FILE`"
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
     except BayeslawError as e:
-        print(f"bayeslaw {args.command}: error: {e}", file=sys.stderr)
+        print(f"bayeslaw {args.command}: error: {e}{remedy(e)}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import argparse
 
+from bayeslaw.checks import positive
 from bayeslaw.cli.common import (
     add_json,
     add_new_domains,
     arg,
     domain_remedy,
     emit_json,
+    flag_remedy,
     fraction_float,
+    log,
     positive_float,
     token_count,
     whole,
@@ -20,10 +23,15 @@ from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_
 from bayeslaw.errors import BayeslawError
 from bayeslaw.published import check_spec
 
+# The core says why a budget cannot be planned; these are the flags that change it.
+PLAN_REMEDIES = {
+    "cannot pretrain": "raise --budget or lower --pretrain-tokens",
+    "too small for the smallest model": "raise --budget or allow smaller models (--params, "
+                                        "--model-sizes)",
+}
+
 
 def _sizes(text: str) -> list[float]:
-    from bayeslaw.checks import positive
-
     try:
         return [positive(x, "model size") for x in text.split(",") if x.strip()]
     except BayeslawError as e:
@@ -70,24 +78,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from bayeslaw.fit import load
     from bayeslaw.plan import Constraints, plan
 
-    try:
-        from bayeslaw.fit import Posterior
-    except ImportError:
-        raise BayeslawError("reading posterior files needs bayeslaw.fit, which this "
-                            "installation lacks") from None
     constraints = Constraints(
         params=args.params, pretrain_tokens=args.pretrain_tokens,
         max_specialize_tokens=args.max_specialize_tokens,
         max_pretrain_tokens=args.max_pretrain_tokens, model_sizes=args.model_sizes)
     if args.published:
         return _plan_published(args, constraints)
-    posterior = _read(Posterior, args.posterior)
+    posterior = load(args.posterior)  # one file of either kind, or several stacked
     posterior.check_budget(args.budget)
     draws = checked_draws(posterior, args)
     k = args.domains or len(args.domain or draws.domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(PLAN_REMEDIES):
         result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
                       constraints=constraints, quantile=args.quantile)
     doc = {**result.to_dict(), **diagnostics_field(posterior)}
@@ -113,7 +117,7 @@ def _plan_published(args: argparse.Namespace, constraints) -> int:
     pub = load(args.published)
     draws = pub.draws()
     k = args.domains or len(args.domain or draws.domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(PLAN_REMEDIES):
         result = plan(draws, args.budget, k, domains=args.domain, new_domains=args.new_domains,
                       constraints=constraints, quantile=args.quantile)
     doc = {**result.to_dict(), "published": pub.to_dict(), "uncertainty": NO_UNCERTAINTY}
@@ -144,24 +148,6 @@ def published_table(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def _read(Posterior, paths: list[str]):
-    """One single-law file as a Posterior; a stacked file, or several single-law files
-    (stacked on the fly), as a StackedPosterior."""
-    import os
-
-    if len(paths) > 1 or os.path.isfile(paths[0]) and _is_stacked(paths[0]):
-        from bayeslaw.fit.stack import load_many
-
-        return load_many(paths)
-    return Posterior.load(paths[0])
-
-
-def _is_stacked(path: str) -> bool:
-    from bayeslaw.fit.stackfile import is_stacked
-
-    return is_stacked(path)
-
-
 def _add_mixture(doc: dict, posterior, result) -> None:
     """The stacking weights and, with a calibration, the recommended decision's loss
     interval widened for its distance beyond the runs."""
@@ -169,7 +155,7 @@ def _add_mixture(doc: dict, posterior, result) -> None:
         doc["stack"] = {"weights": posterior.weight_of()}
     calibration = getattr(posterior, "calibration", None)
     if calibration is not None:
-        from bayeslaw.fit.calibrate import widen_decision
+        from bayeslaw.plan.decision import widen_decision
 
         doc["recommended"]["loss_interval_calibrated"] = widen_decision(
             result.losses, result.recommended, calibration)
@@ -178,7 +164,6 @@ def _add_mixture(doc: dict, posterior, result) -> None:
 
 def _extrapolation(posterior, doc: dict) -> dict:
     """How far the recommended plan leaves the fitted runs; each warning also on stderr."""
-    from bayeslaw.cli.common import log
     from bayeslaw.extrapolation import Measured, assess_plan
 
     e = assess_plan(Measured.of_posterior(posterior), doc)

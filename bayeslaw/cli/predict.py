@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import csv
 
-from bayeslaw.cli.common import add_json, emit_json, positive_float, token_count
+from bayeslaw._jax import setup
+from bayeslaw.checks import count, positive
+from bayeslaw.cli.common import add_json, emit_json, flag_remedy, log, positive_float, token_count
 from bayeslaw.cli.gate import add_allow_unconverged, diagnostics_field, gate
 from bayeslaw.errors import BayeslawError
 
@@ -29,7 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _points(args) -> list[dict]:
     if args.points:
-        from bayeslaw.checks import count, positive
         from bayeslaw.runs.record import normalize_keys
 
         try:
@@ -58,18 +59,14 @@ def _points(args) -> list[dict]:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     points = _points(args)  # bad input is refused before jax loads
-    from bayeslaw._jax import setup
-
     setup()
-    from bayeslaw.cli.common import log
     from bayeslaw.extrapolation import Measured, assess
-    from bayeslaw.fit import predict
-    from bayeslaw.fit.posterior import load
+    from bayeslaw.fit import load, predict
 
     post = load(args.posterior)
     measured = Measured.of_posterior(post)
     out = []
-    with gate(args):
+    with gate(args), flag_remedy({"several domains": "say which with --domain"}):
         for pt in points:
             e = assess(measured, params=pt["N"], pretrain_tokens=pt["D"],
                        specialize_tokens=pt["D_prime"])

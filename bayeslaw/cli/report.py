@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bayeslaw import __version__
 from bayeslaw.cli.common import (
     add_force,
     add_json,
@@ -12,10 +13,12 @@ from bayeslaw.cli.common import (
     check_output,
     emit_json,
     log,
+    open_store,
     positive_float,
     whole,
 )
 from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field, gate
+from bayeslaw.errors import BayeslawError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -89,8 +92,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _check_out(path: str) -> str:
-    from bayeslaw.errors import BayeslawError
-
     if not path.lower().endswith((".html", ".htm", ".md")):
         raise BayeslawError(f"--out {path!r}: give a .html or a .md file name")
     return path
@@ -98,8 +99,6 @@ def _check_out(path: str) -> str:
 
 def _plan(path: str | None) -> dict | None:
     import json
-
-    from bayeslaw.errors import BayeslawError
 
     if path is None:
         return None
@@ -115,8 +114,6 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _store(args: argparse.Namespace):
-    from bayeslaw.cli.common import open_store
-
     return open_store(args, must_exist=True)
 
 
@@ -145,7 +142,6 @@ def _provenance(args: argparse.Namespace) -> dict:
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from bayeslaw import __version__
     from bayeslaw.runs.store import resolve_path
 
     return {

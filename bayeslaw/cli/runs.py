@@ -15,6 +15,7 @@ from bayeslaw.cli.common import (
     log,
     open_store,
 )
+from bayeslaw.errors import BayeslawError
 
 
 def _map_item(text: str, name: str):
@@ -81,7 +82,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bayeslaw.errors import BayeslawError
     from bayeslaw.runs.frames import import_table
     from bayeslaw.runs.io import import_records
     from bayeslaw.runs.mapping import ColumnMap
@@ -176,8 +176,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    from bayeslaw.errors import BayeslawError
-
     with open_store(args, must_exist=True) as store:
         missing = store.delete(args.run_ids)
     if missing:

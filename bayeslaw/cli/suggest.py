@@ -14,12 +14,20 @@ from bayeslaw.cli.common import (
     check_output,
     domain_remedy,
     emit_json,
+    flag_remedy,
     log,
+    open_store,
     positive_float,
     token_count,
     whole,
 )
 from bayeslaw.cli.gate import add_allow_unconverged, checked_draws, diagnostics_field
+from bayeslaw.errors import BayeslawError
+
+# The core says that no run is left to suggest; these are the flags that change it.
+SUGGEST_REMEDIES = {"no candidate run": "raise --max-run-flops or add smaller sizes or token "
+                                        "counts to the menu (--menu-params, "
+                                        "--menu-pretrain-tokens, --menu-specialize-tokens)"}
 
 
 def add_menu(p: argparse.ArgumentParser) -> None:
@@ -78,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def load_posterior(args: argparse.Namespace):
     """``(draws, noise, extra JSON)`` of the ``--posterior`` file, through the
     convergence gate (:mod:`bayeslaw.cli.gate`)."""
-    from bayeslaw.fit.posterior import load
+    from bayeslaw.fit import load
 
     post = load(args.posterior)  # a stacked file gives the mixture's draws
     return checked_draws(post, args), post.noise, diagnostics_field(post)
@@ -87,7 +95,6 @@ def load_posterior(args: argparse.Namespace):
 def menu_from(args: argparse.Namespace, runs, domains):
     """The menu from the flags; each axis not given is the store's values plus 2x and 4x
     the largest (:func:`bayeslaw.suggest.candidates.menu_of_runs`, as in the report)."""
-    from bayeslaw.errors import BayeslawError
     from bayeslaw.suggest.candidates import menu_of_runs
 
     runs = list(runs)
@@ -104,7 +111,6 @@ def menu_from(args: argparse.Namespace, runs, domains):
 
 
 def settings_from(args: argparse.Namespace, campaign_flops=None):
-    from bayeslaw.errors import BayeslawError
     from bayeslaw.suggest import Settings
 
     k = args.domains or 1
@@ -120,7 +126,6 @@ def _store_runs(args: argparse.Namespace) -> tuple[list, list]:
     default one does not exist (suggesting reads a store, it never creates one)."""
     import os
 
-    from bayeslaw.cli.common import open_store
     from bayeslaw.runs.store import resolve_path
 
     named = args.store or os.environ.get("BAYESLAW_STORE")
@@ -185,7 +190,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
     args.domains = args.domains or len(domains) + args.new_domains
-    with domain_remedy():
+    with domain_remedy(), flag_remedy(SUGGEST_REMEDIES):
         s = suggest(draws, noise, menu_from(args, runs, domains),
                     settings_from(args, args.campaign_flops), checkpoints=ckpts,
                     done=map(run_key, runs), domains=domains, seed=args.seed)

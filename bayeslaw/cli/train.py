@@ -11,10 +11,12 @@ from bayeslaw.cli.common import (
     add_store,
     emit_json,
     log,
+    open_store,
     positive_float,
     token_count,
     whole,
 )
+from bayeslaw.errors import BayeslawError
 
 
 def add_execution(p: argparse.ArgumentParser) -> None:
@@ -86,7 +88,6 @@ def executor_kw(args: argparse.Namespace) -> dict:
 
 
 def _load_json(path: str, what: str):
-    from bayeslaw.errors import BayeslawError
     try:
         return json.loads(Path(path).read_text())
     except OSError as e:
@@ -96,7 +97,6 @@ def _load_json(path: str, what: str):
 
 
 def _specs(args: argparse.Namespace):
-    from bayeslaw.errors import BayeslawError
     from trainer.spec import RunSpec
 
     if args.specs:
@@ -115,7 +115,6 @@ def _specs(args: argparse.Namespace):
 
 def run_specs_or_say(specs, settings, opts, executor, **kw):
     """:func:`trainer.executors.run_specs`, with the remedy for a refused long spec."""
-    from bayeslaw.errors import BayeslawError
     from trainer.executors import run_specs
     from trainer.runner import TooLong
 
@@ -126,7 +125,6 @@ def run_specs_or_say(specs, settings, opts, executor, **kw):
 
 
 def _list_checkpoints(args: argparse.Namespace) -> int:
-    from bayeslaw.cli.common import open_store
     with open_store(args, must_exist=True) as store:
         ckpts = store.checkpoints()
     if args.json:

@@ -11,9 +11,15 @@ from typing import Any
 import numpy as np
 
 from bayeslaw._jax import setup
+from bayeslaw.errors import BayeslawError
 from bayeslaw.fit import data as fit_data
+from bayeslaw.fit import nuts
 from bayeslaw.fit import priors as fit_priors
+from bayeslaw.fit.likelihood import log_lik_grid
+from bayeslaw.fit.model import INIT, make_model
+from bayeslaw.fit.nuts import NutsResult
 from bayeslaw.fit.posterior import Posterior, build, provenance
+from bayeslaw.fit.start import start as find_start
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -22,35 +28,9 @@ STATS = {"diverging": "diverging", "energy": "energy", "num_steps": "n_steps",
 
 
 def _check_settings(chains: int, warmup: int, samples: int) -> None:
-    from bayeslaw.errors import BayeslawError
-
     if chains < 1 or warmup < 1 or samples < 1:
         raise BayeslawError(f"chains, warmup and samples must be >= 1 (got {chains}, {warmup}, "
                             f"{samples})")
-
-
-@functools.lru_cache(maxsize=16)
-def _log_lik_fn(law: Law):
-    # One compiled program per law and shape (op by op, the first call took ~1.5 s).
-    import jax
-
-    from bayeslaw.fit import likelihood
-    from bayeslaw.fit.model import predict_log_loss
-
-    def log_lik(theta, sigma, nu, arrays, y):
-        mu = predict_log_loss(law, theta, arrays)
-        return likelihood.log_lik(y, mu, sigma[..., None], nu[..., None])
-
-    return jax.jit(log_lik)
-
-
-def log_lik_grid(law: Law, fdata, samples: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Pointwise log likelihood (chains, draws, runs) of the observed runs."""
-    theta = {p: np.asarray(samples[p]) for p in law.params}
-    sigma, nu = (np.asarray(samples[k]) for k in ("sigma", "nu"))
-    arrays, y = fdata.padded()  # one compiled program per bucket of run counts
-    out = _log_lik_fn(law)(theta, sigma, nu, arrays, y)
-    return np.asarray(out)[..., :len(fdata.log_loss)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -83,8 +63,6 @@ def _saturated(num_steps: np.ndarray) -> bool:
 
 def _joined(a, b):
     """The draws of ``a`` followed by those of ``b`` (the same chains resumed)."""
-    from bayeslaw.fit.nuts import NutsResult
-
     def cat(x, y):
         return {k: np.concatenate([x[k], y[k]], axis=1) for k in x}
 
@@ -133,14 +111,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     setup()
     import jax.numpy as jnp
 
-    from bayeslaw.fit import nuts
-    from bayeslaw.fit.model import INIT, make_model
-    from bayeslaw.fit.start import start as find_start
-
     _check_settings(chains, warmup, samples)
     if escalate < 0:
-        from bayeslaw.errors import BayeslawError
-
         raise BayeslawError(f"escalate must be >= 0 (got {escalate})")
     law = get_law(law) if isinstance(law, str) else law
     resolved = fit_priors.resolve(priors)

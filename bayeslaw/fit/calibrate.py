@@ -41,83 +41,22 @@ stacking weights (renormalized).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
+from bayeslaw._jax import setup
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit.calibration import Box, Calibration
+from bayeslaw.fit.fitter import fitter
+from bayeslaw.fit.stack import StackedPosterior, stack
 
 ORIGINS = (0.5, 0.65, 0.8)  # fractions of the runs (by compute) each fold is fitted to
 POWERS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)  # the grid of p profiled over
 TARGET = 0.9  # criterion "coverage": the central interval whose backtest coverage is matched
 FOLD_NUTS = {"chains": 2, "warmup": 200, "samples": 200}  # per fold, with method="nuts"
 MIN_WEIGHT = 0.01  # a stacked law of less weight is not refitted in the folds
-
-
-def coordinates(N, D, D_prime) -> np.ndarray:
-    """z = (log C, log N, log D, log D') of points, shape (..., 4); D and D' floored at 1."""
-    N, D, Dp = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (N, D, D_prime)))
-    C = FLOPS_PER_PARAM_TOKEN * N * (D + Dp)
-    return np.stack([np.log(C), np.log(N), np.log(np.maximum(D, 1.0)),
-                     np.log(np.maximum(Dp, 1.0))], axis=-1)
-
-
-@dataclass(frozen=True)
-class Box:
-    """The range of the fitted runs in each coordinate of :func:`coordinates`."""
-
-    lo: tuple[float, ...]
-    hi: tuple[float, ...]
-
-    @classmethod
-    def of(cls, N, D, D_prime) -> Box:
-        z = coordinates(N, D, D_prime).reshape(-1, 4)
-        return cls(tuple(z.min(0).tolist()), tuple(z.max(0).tolist()))
-
-    def distance(self, N, D, D_prime) -> np.ndarray:
-        """d(x): e-folds beyond the box in the most extrapolated coordinate (0 inside)."""
-        z = coordinates(N, D, D_prime)
-        out = np.maximum(z - np.array(self.hi), np.array(self.lo) - z)
-        return np.maximum(out, 0.0).max(axis=-1)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """The learned widening: extra variance ``tau^2 d^power`` on log loss beyond ``box``.
-
-    ``gain`` is the held-out log predictive density per backtest point it bought over
-    tau = 0; ``n_heldout`` and ``folds`` the backtest's size; ``method`` its fold fit.
-    """
-
-    tau: float
-    power: float
-    box: Box
-    n_heldout: int = 0
-    folds: int = 0
-    gain: float = 0.0
-    method: str = "nuts"
-    criterion: str = "likelihood"
-    bias: float = 0.0
-
-    def extra_var(self, N, D, D_prime) -> np.ndarray:
-        """tau^2 d^p: the variance the law's form error adds to log loss."""
-        return self.tau**2 * self.box.distance(N, D, D_prime) ** self.power
-
-    def shift(self, N, D, D_prime) -> np.ndarray:
-        """bias d^(p/2): the learned drift of log loss beyond the runs (0 inside)."""
-        return self.bias * self.box.distance(N, D, D_prime) ** (self.power / 2)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> Calibration:
-        d = json.loads(text)
-        box = d.pop("box")
-        return cls(box=Box(tuple(box["lo"]), tuple(box["hi"])), **d)
 
 
 @dataclass(frozen=True)
@@ -134,8 +73,6 @@ class Fold:
 
 def log_mean(post, runs: Sequence) -> np.ndarray:
     """(S, n) log L of each draw at each run (its own domain's parameters)."""
-    from bayeslaw._jax import setup
-
     setup()
     cols = [post.domains.index(r.domain) for r in runs]
     law, draws = post.law, post.draws
@@ -287,10 +224,8 @@ def fold_fits(runs: Sequence, laws: Sequence[str], *, origins: Sequence[float] =
               cache=None) -> list[FoldFit]:
     """Each law refitted to the smallest fraction f of the runs by compute, for each f in
     ``origins`` (a fold that cannot be fitted, too few runs or no spread, is skipped);
-    ``cache``: a folder where each fold fit is kept (see :func:`bayeslaw.fit.stack._fitter`)."""
-    from bayeslaw.fit.stack import _fitter
-
-    one = _fitter(method, {**(FOLD_NUTS if method == "nuts" else {}), **(fit_kw or {})},
+    ``cache``: a folder where each fold fit is kept (see :func:`bayeslaw.fit.fitter.fitter`)."""
+    one = fitter(method, {**(FOLD_NUTS if method == "nuts" else {}), **(fit_kw or {})},
                   cache)
     ordered = sorted(runs, key=lambda r: r.flops)
     out = []
@@ -319,8 +254,6 @@ def folds_for(fits: Sequence[FoldFit], post) -> list[Fold]:
     not depend on how many runs are fitted, and a Gaussian fold predictive of
     heavy-tailed runs would learn the tails as a widening.
     """
-    from bayeslaw.fit.stack import StackedPosterior, stack
-
     sigma, nu = (np.asarray(post.noise[k], dtype=float) for k in ("sigma", "nu"))
     out = []
     for ff in fits:
@@ -383,19 +316,3 @@ def calibrate(runs: Sequence, post, *, origins: Sequence[float] = ORIGINS,
     runs = [r for r in runs if r.run_id in ids and r.status == "completed"]
     fits = fold_fits(runs, stacked_laws(post), origins=origins, method=method, fit_kw=fit_kw)
     return from_folds(folds_for(fits, post), runs, method, criterion)
-
-
-def widen_decision(losses: np.ndarray, decision, calibration: Calibration, *,
-                   seed: int = 0) -> dict[str, float]:
-    """Quantiles of a plan's mean domain loss (``losses`` (S,) over draws) widened by
-    ``calibration`` at the decision's distance beyond the runs (its largest over the
-    domains' D'_i): L_s exp(d^(p/2) (bias + tau z_s)), z_s ~ N(0, 1), one z for all the domains
-    (a law's error in form is shared by the domains it describes the same way)."""
-    from bayeslaw.plan.decision import quantiles
-
-    d = max(float(calibration.box.distance(decision.params, decision.pretrain_tokens, dp))
-            for dp in np.atleast_1d(decision.specialize_tokens))
-    z = np.random.default_rng(seed).standard_normal(len(losses))
-    g = d ** (calibration.power / 2)
-    factor = np.exp(g * (calibration.bias + calibration.tau * z))
-    return {k: float(v) for k, v in quantiles(np.asarray(losses) * factor).items()}

@@ -17,6 +17,8 @@ import numpy as np
 
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit._arviz import az
+from bayeslaw.fit.bayes import fit
+from bayeslaw.fit.predictive import sample
 
 
 def _loo(idata):
@@ -45,8 +47,6 @@ def split_by_compute(runs: Sequence, holdout: float) -> tuple[list, list]:
 
 def extrapolation(post, test: Sequence, seed: int = 0) -> dict[str, float]:
     """Error and 90% coverage of ``post``'s predictions for the ``test`` runs."""
-    from bayeslaw.fit.predictive import sample
-
     errs, inside = [], []
     for r in test:
         if r.domain not in post.domains:
@@ -72,8 +72,6 @@ def compare_fits(runs: Sequence, laws: Sequence[str], *, domains=None, holdout: 
     """:func:`compare`'s rows and each law's posterior fitted to all the runs, so a
     caller that goes on with the best law need not fit it again. ``progress`` is told
     of each of the 2 x len(laws) fits before it starts (they take minutes)."""
-    from bayeslaw.fit.bayes import fit
-
     runs = [r for r in runs if r.status == "completed" and (not domains or r.domain in domains)]
     train, test = split_by_compute(runs, holdout)
     kw = dict(domains=domains, chains=chains, warmup=warmup, samples=samples, seed=seed,

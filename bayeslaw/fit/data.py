@@ -10,6 +10,7 @@ import numpy as np
 
 from bayeslaw.errors import BayeslawError
 from bayeslaw.laws import Law
+from bayeslaw.runs.frames import from_pandas
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,6 @@ def from_runs(runs: Sequence, law: Law, domains: Sequence[str] | None = None) ->
     ``pretrain_tokens``, ...; read by :func:`bayeslaw.runs.from_pandas`, validated as an
     import is), so ``fit(df, law)`` works as ``fit(from_pandas(df), law)``."""
     if hasattr(runs, "columns") and hasattr(runs, "itertuples"):
-        from bayeslaw.runs.frames import from_pandas
-
         runs = from_pandas(runs)
     runs = [r for r in runs if getattr(r, "status", "completed") == "completed"]
     if domains:

@@ -25,6 +25,7 @@ import numpy as np
 
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit import rank_stats
+from bayeslaw.fit.predictive import sample
 
 
 @dataclass(frozen=True)
@@ -200,8 +201,6 @@ def convergence(post, thresholds: Thresholds = THRESHOLDS) -> Convergence | None
 
 def _ppc(post, seed: int = 0) -> float:
     """Share of observed log losses inside the 90% posterior predictive interval."""
-    from bayeslaw.fit.predictive import sample
-
     c = post.group("constant_data")
     obs = np.exp(post.group("observed_data")["log_loss"].values)
     inside = np.zeros(obs.shape, dtype=bool)

@@ -11,14 +11,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
+from bayeslaw.fit.fitter import fitter as make_fitter
+from bayeslaw.fit.predictive import sample
+from bayeslaw.fit.stack import stack
 
 PROBS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def _quantiles(post, test: Sequence, probs, seed: int, widen: bool) -> dict[str, np.ndarray]:
     """Predictive quantiles of the observed loss at each test run (NaN: unknown domain)."""
-    from bayeslaw.fit.predictive import sample
-
     out = {f"q{round(100 * p):02d}": np.full(len(test), np.nan) for p in probs}
     for i, r in enumerate(test):
         if r.domain not in post.domains:
@@ -65,12 +67,9 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         :func:`~bayeslaw.fit.calibrate.from_folds` (their calibrations under
         ``"calibrations"``); NaN where a test run's domain was not fitted.
     """
-    from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
-    from bayeslaw.fit.stack import _fitter, stack
-
     if not laws:
         raise BayeslawError("heldout_predictive needs at least one law")
-    fitter = _fitter(method, fit_kw or {}, cache)
+    fitter = make_fitter(method, fit_kw or {}, cache)
     posts = {law: fitter(train_runs, law) for law in laws}
     st = stack(list(posts.values()))
     bt = {"method": method, **(backtest or {})}

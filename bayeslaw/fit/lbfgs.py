@@ -23,6 +23,8 @@ import numpy as np
 from bayeslaw._jax import setup
 from bayeslaw.fit import data as fit_data
 from bayeslaw.fit import priors as fit_priors
+from bayeslaw.fit.latents import latent_shapes, predict_log_loss, to_symbols
+from bayeslaw.fit.likelihood import log_lik_grid
 from bayeslaw.fit.posterior import Posterior, build, provenance
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
@@ -31,30 +33,10 @@ HUBER_DELTA = 1e-3
 NU_POINT = 1e4  # a point fit's noise is Gaussian: Student-t with huge nu
 
 
-def latent_shapes(law: Law, n_dom: int) -> dict[str, int]:
-    from bayeslaw.fit.model import order
-
-    return {p: (n_dom if p in law.domain_params else 0) for p in order(law)}
-
-
-def to_symbols(law: Law, shapes: dict, x, data):
-    """Absolute symbols from the flat latent vector(s) ``x`` (..., n_latent)."""
-    from bayeslaw.fit.model import absolute
-
-    theta, i = {}, 0
-    for p, k in shapes.items():
-        u = x[..., i:i + max(k, 1)] if k else x[..., i]
-        theta[p] = absolute(p, u, theta, data, bool(k))
-        i += max(k, 1)
-    return theta
-
-
 @functools.lru_cache(maxsize=16)
 def _objective(law: Law, n_dom: int):
     import jax
     import jax.numpy as jnp
-
-    from bayeslaw.fit.model import predict_log_loss
 
     shapes = latent_shapes(law, n_dom)
 
@@ -120,8 +102,6 @@ def _point(law: Law, fdata, x: np.ndarray) -> dict[str, np.ndarray]:
     """Symbols at latent ``x`` plus the residual noise scale (robust: 1.4826 MAD)."""
     import jax.numpy as jnp
 
-    from bayeslaw.fit.model import predict_log_loss
-
     data = {k: jnp.asarray(v) for k, v in fdata.arrays.items()}
     theta = to_symbols(law, latent_shapes(law, len(fdata.domains)), jnp.asarray(x), data)
     r = np.asarray(predict_log_loss(law, theta, data)) - fdata.log_loss
@@ -139,8 +119,6 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
     ``priors`` only places the grid of starting points (the fit itself has no prior).
     """
     setup()
-    from bayeslaw.fit.bayes import log_lik_grid
-
     law = get_law(law) if isinstance(law, str) else law
     fdata = fit_data.from_runs(runs, law, domains)
     rng = np.random.default_rng(seed)

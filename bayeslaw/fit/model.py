@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import functools
 
-import jax
 import jax.numpy as jnp
 import numpyro
 import numpyro.distributions as dist
 from numpyro.infer import init_to_median, init_to_uniform
 
 from bayeslaw.fit import likelihood
-from bayeslaw.fit.priors import KINDS
+from bayeslaw.fit.latents import absolute, latent_names, order, predict_log_loss, prior_start
 from bayeslaw.laws import Law
 
 STD = "u_std"  # the one sample site of the whitened latents (see :func:`latents`)
@@ -54,16 +53,6 @@ def init_near_start(site=None, radius: float = 2.0):
 INIT = init_near_start()
 
 
-def order(law: Law) -> list[str]:
-    """The symbols with exponents first (a coefficient's transform needs its exponent)."""
-    return sorted(law.params, key=lambda p: KINDS[p][0] == "coef")
-
-
-def latent_names(law: Law) -> list[str]:
-    """The whitened latents, in order: each symbol's ``u`` (``u_mu`` if per-domain), sigma."""
-    return [*order(law), "sigma"]
-
-
 def latents(law: Law, priors: dict, data: dict) -> dict:
     """Each symbol's latent ``u ~ Normal(loc, scale)`` (independent), sampled whitened.
 
@@ -72,8 +61,6 @@ def latents(law: Law, priors: dict, data: dict) -> dict:
     (``whiten``) and the prior of ``z`` (``z_loc``, ``z_tril``) come from
     :func:`bayeslaw.fit.start.start` in ``data``, else ``c = loc`` and ``W = diag(scale)``.
     """
-    from bayeslaw.fit.start import prior_start
-
     names = latent_names(law)
     st = data if "centre" in data else prior_start(names, priors)
     z = numpyro.sample(STD, dist.MultivariateNormal(st["z_loc"], scale_tril=st["z_tril"]))
@@ -101,33 +88,6 @@ def _per_domain(name: str, mu, n_domains: int, pool: float, data: dict):
     with numpyro.plate(f"domains_{name}", n_domains):
         x = numpyro.sample(f"u_{name}_z", dist.Normal(c * mu, sd**c))
     return mu + sd ** (1.0 - c) * (x - c * mu)
-
-
-def absolute(name: str, u, theta: dict, data: dict, per_domain: bool):
-    """The symbol in absolute units from its latent ``u`` (see the priors' table)."""
-    kind = KINDS[name]
-    log_l0 = data["log_L0_dom"] if per_domain else data["log_L0"]
-    if kind[0] in ("floor", "gap"):
-        return jnp.exp(log_l0 + u)
-    if kind[0] == "coef":
-        return jnp.exp(data["log_L0"] + u + theta[kind[1]] * data[f"log_{kind[2]}"])
-    if kind[0] == "scale":
-        return jnp.exp(data["log_P0"] + u)
-    if kind[0] == "tokens":
-        return jnp.exp(data["log_T0"] + u)
-    if kind[0] == "positive":
-        return jnp.exp(u)
-    return jax.nn.sigmoid(u)  # fraction
-
-
-def predict_log_loss(law: Law, theta: dict, data: dict):
-    """log L at every run (last axis): per-domain symbols picked by each run's domain.
-
-    ``theta`` values may carry leading draw axes: shared (...), per-domain (..., n_domains).
-    """
-    cols = {k: (v[..., data["dom"]] if k in law.domain_params else jnp.asarray(v)[..., None])
-            for k, v in theta.items()}
-    return law.log_loss(cols, data["N"], data["D"], data["D_prime"])
 
 
 @functools.lru_cache(maxsize=64)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+STACK_FORMAT = "bayeslaw-stack-1"  # the root attr bayeslaw_format of a stacked file (.stackfile)
+
 
 def _plain(v: Any) -> Any:
     """An HDF5 attribute as xarray gives it: str for text, a scalar for a 1-element array."""
@@ -94,7 +96,7 @@ class FileGroups:
     def to_inference_data(self):
         """The whole file as ``arviz.InferenceData`` (read again with ArviZ if the groups
         are :class:`Group` views)."""
-        from bayeslaw.fit._arviz import az
+        from bayeslaw.fit._arviz import az  # ArviZ (~1.5 s to import) only when asked for
 
         if any(isinstance(g, Group) for g in self.datasets.values()):
             return az.from_netcdf(str(self.path), engine="h5netcdf")
@@ -119,3 +121,9 @@ def root_attrs(path: str | os.PathLike) -> dict | None:
             return _attrs(f)
     except Exception:  # h5py raises several types for foreign files
         return None
+
+
+def is_stacked(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a stacked posterior file (:mod:`bayeslaw.fit.stackfile`)."""
+    attrs = root_attrs(path)
+    return attrs is not None and attrs.get("bayeslaw_format") == STACK_FORMAT

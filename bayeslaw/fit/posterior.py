@@ -22,9 +22,13 @@ import numpy as np
 
 from bayeslaw.compute import run_flops
 from bayeslaw.draws import Draws, Population
-from bayeslaw.errors import BayeslawError
+from bayeslaw.errors import BayeslawError, PosteriorFileError
 from bayeslaw.fit import netcdf
+from bayeslaw.fit.calibration import Calibration
+from bayeslaw.fit.data import bucket
+from bayeslaw.fit.diagnostics import convergence, diagnose
 from bayeslaw.fit.netcdf import FileGroups
+from bayeslaw.fit.priors import KINDS
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -126,8 +130,6 @@ class Posterior:
     def convergence(self):
         """R-hat, bulk/tail ESS and divergences against the thresholds
         (:class:`bayeslaw.fit.diagnostics.Convergence`); None without chains (L-BFGS)."""
-        from bayeslaw.fit.diagnostics import convergence
-
         return convergence(self)
 
     def checked_draws(self, allow_unconverged: bool = False) -> Draws:
@@ -144,15 +146,11 @@ class Posterior:
 
     def diagnostics(self):
         """R-hat, ESS, divergences, E-BFMI, predictive checks (see :mod:`.diagnostics`)."""
-        from bayeslaw.fit.diagnostics import diagnose
-
         return diagnose(self)
 
     @property
     def calibration(self):
         """The extrapolation widening of the predictive (:mod:`.calibrate`), or None."""
-        from bayeslaw.fit.calibrate import Calibration
-
         text = self.attrs.get("calibration")
         return Calibration.from_json(text) if text else None
 
@@ -183,22 +181,27 @@ class Posterior:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Posterior:
-        """Read a file written by :meth:`save`; anything else is a BayeslawError."""
+        """Read a single-law file written by :meth:`save`; anything else (no file, not
+        netCDF, another netCDF, a stacked file) is a BayeslawError saying which.
+        :func:`bayeslaw.fit.files.load` reads either kind of posterior file."""
         if not os.path.isfile(path):
-            raise BayeslawError(f"no posterior file at {path}; fit one with `bayeslaw fit`")
-        from bayeslaw.fit.stackfile import is_stacked
-
-        if is_stacked(path):
+            raise PosteriorFileError(f"no posterior file at {path}")
+        with open(path, "rb") as f:
+            magic = f.read(8)
+        if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} is not netCDF")
+        if netcdf.is_stacked(path):
             raise BayeslawError(f"{path} is a stacked posterior of several laws; read it with "
-                                "bayeslaw.fit.posterior.load")
+                                "bayeslaw.fit.files.load")
         try:
             groups = netcdf.read(path)
-        except Exception as e:  # h5py/xarray raise many types for foreign files
-            raise BayeslawError(f"not a bayeslaw posterior file: {path} ({e})") from None
+        except Exception as e:  # h5py raises many types for foreign files
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} "
+                                     f"({type(e).__name__}: {e})") from None
         if "posterior" not in groups.groups() or \
                 groups.posterior.attrs.get("bayeslaw_format") != FORMAT:
-            raise BayeslawError(f"not a bayeslaw posterior file: {path} "
-                                "(write one with `bayeslaw fit --out FILE`)")
+            raise PosteriorFileError(f"not a bayeslaw posterior file: {path} (a netCDF file "
+                                     "without a bayeslaw posterior group)")
         _check_draws(groups, path)
         return cls(groups)
 
@@ -217,18 +220,6 @@ def _check_draws(groups, path) -> None:
                                 "not all finite")
 
 
-def load(path: str | os.PathLike):
-    """A :class:`Posterior` or, for a stacked file (:mod:`.stackfile`), a
-    :class:`~bayeslaw.fit.stack.StackedPosterior`: what plan, predict and suggest read."""
-    from bayeslaw.fit.stackfile import is_stacked
-
-    if os.path.isfile(path) and is_stacked(path):
-        from bayeslaw.fit.stackfile import load as load_stacked
-
-        return load_stacked(path)
-    return Posterior.load(path)
-
-
 def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarray,
           attrs: dict, prior_predictive: np.ndarray | None = None) -> Posterior:
     """Assemble the InferenceData from chain-grouped arrays (chains, draws, ...)."""
@@ -241,7 +232,7 @@ def build(law: Law, fdata, samples: dict, stats: dict | None, log_lik: np.ndarra
                       for s in (f"u_{p}_mu", f"u_{p}_sd") if s in samples})
     constant = {"N": fdata.N, "D": fdata.D, "D_prime": fdata.D_prime,
                 "domain_index": fdata.dom}
-    from bayeslaw.fit._arviz import az
+    from bayeslaw.fit._arviz import az  # not on plan's path: reading a file needs no ArviZ
 
     idata = az.from_dict(
         posterior=posterior, sample_stats=stats or None,
@@ -268,8 +259,6 @@ def posterior_predictive(law: Law, fdata, samples: dict, *, seed: int = 0) -> np
     The law is evaluated on the runs padded to their bucket (as :meth:`FitData.padded`
     pads them), one compiled program for every fit of that size.
     """
-    from bayeslaw.fit.data import bucket
-
     n = len(fdata.log_loss)
     idx = np.minimum(np.arange(bucket(n)), n - 1)
     theta = {p: (np.asarray(samples[p])[..., np.asarray(fdata.dom)[idx]]
@@ -286,8 +275,6 @@ def _links(law: Law, scales: dict) -> tuple[dict | None, dict]:
     """Each per-domain symbol's offset and link from latent to absolute units, as
     :func:`bayeslaw.fit.model.absolute` applies them with a domain of reference loss L0
     (the pool's: a new domain's own L0 is unknown)."""
-    from bayeslaw.fit.priors import KINDS
-
     offset, link = {}, {}
     for p in law.domain_params:
         kind = KINDS[p][0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bayeslaw._jax import setup
 from bayeslaw.errors import BayeslawError
 
 LOSS_Q = {"q05": 5, "q25": 25, "q50": 50, "q75": 75, "q95": 95}
@@ -29,7 +30,7 @@ def _domain(posterior, domain: str | None) -> str:
         return domain
     if len(posterior.domains) > 1:
         raise BayeslawError(f"the posterior has several domains ({', '.join(posterior.domains)})"
-                            "; say which with --domain")
+                            "; a prediction is for one of them")
     return posterior.domains[0]
 
 
@@ -46,8 +47,7 @@ def sample(posterior, N, D, D_prime, domain: str | None = None, *, seed: int = 0
     """
     import jax
 
-    from bayeslaw._jax import setup
-    from bayeslaw.fit.likelihood import sample_obs
+    from bayeslaw.fit.likelihood import sample_obs  # numpyro only when sampling (not for plan)
 
     setup()
     N, D, D_prime = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (N, D, D_prime)))

@@ -31,6 +31,7 @@ import numpy as np
 
 from bayeslaw.draws import Draws
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit import stackfile
 from bayeslaw.laws import Law
 from bayeslaw.laws import get as get_law
 
@@ -73,7 +74,7 @@ def mixture_law(names: tuple[str, ...]) -> Law:
 def stacking_weights(posteriors: Sequence) -> np.ndarray:
     """Stacking weights (K,) of fitted posteriors of different laws on the same runs, from
     PSIS-LOO of their pointwise log-likelihood (ArviZ ``compare(method="stacking")``)."""
-    from bayeslaw.fit._arviz import az
+    from bayeslaw.fit._arviz import az  # ArviZ (~1.5 s to import) only to weigh laws
 
     names = [p.law.name for p in posteriors]
     if len(set(names)) != len(names):
@@ -251,15 +252,12 @@ class StackedPosterior:
 
     def save(self, path) -> None:
         """One netCDF file (see :mod:`bayeslaw.fit.stackfile`)."""
-        from bayeslaw.fit.stackfile import save
-
-        save(self, path)
+        stackfile.save(self, path)
 
     @classmethod
     def load(cls, path) -> StackedPosterior:
-        from bayeslaw.fit.stackfile import load
-
-        return load(path)
+        """Read a file written by :meth:`save`."""
+        return cls(*stackfile.read(path))
 
 
 def stack(posteriors: Sequence, *, n_draws: int | None = None,
@@ -268,77 +266,3 @@ def stack(posteriors: Sequence, *, n_draws: int | None = None,
     to the stacking weights (:func:`stacking_weights`)."""
     w = stacking_weights(posteriors) if weights is None else np.asarray(weights, dtype=float)
     return StackedPosterior(tuple(posteriors), w, n_draws)
-
-
-def fit_stack(runs: Sequence, laws: Sequence[str], *, method: str = "nuts",
-              calibrate: bool = False, backtest: dict | None = None, **fit_kw) -> StackedPosterior:
-    """Fit every law in ``laws`` to ``runs`` (NUTS, or ``method="lbfgs"``), stack them and,
-    with ``calibrate``, learn the extrapolation widening by backtesting
-    (:func:`bayeslaw.fit.calibrate.calibrate`, settings ``backtest``)."""
-    if len(laws) < 1:
-        raise BayeslawError("stacking needs at least one law")
-    fitter = _fitter(method, fit_kw)
-    s = stack([fitter(runs, law) for law in laws])
-    if calibrate:
-        from bayeslaw.fit.calibrate import calibrate as learn
-
-        s = s.with_calibration(learn(runs, s, **{"method": method, **(backtest or {})}))
-    return s
-
-
-def _fitter(method: str, kw: dict, cache=None):
-    """``fit(runs, law)`` by ``method`` with settings ``kw``; with ``cache`` (a folder),
-    each posterior is read from / written to a file named by a hash of its inputs
-    (:func:`fit_key`), so that reruns and other strategies reuse the fit."""
-    if method == "nuts":
-        from bayeslaw.fit.bayes import fit
-    elif method == "lbfgs":
-        from bayeslaw.fit.lbfgs import fit
-    else:
-        raise BayeslawError(f"unknown fit method {method!r} (nuts or lbfgs)")
-    if cache is None:
-        return lambda runs, law: fit(runs, law, **kw)
-
-    def cached(runs, law):
-        import os
-
-        from bayeslaw.fit.posterior import Posterior
-
-        path = os.path.join(os.fspath(cache), f"{law}-{fit_key(runs, law, method, kw)}.nc")
-        if os.path.isfile(path):
-            return Posterior.load(path)
-        post = fit(runs, law, **kw)
-        os.makedirs(os.fspath(cache), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        post.save(tmp)
-        os.replace(tmp, path)  # atomic: a killed run leaves no half-written file
-        return post
-
-    return cached
-
-
-def fit_key(runs: Sequence, law: str, method: str, kw: dict) -> str:
-    """A hash of everything a fit depends on: the runs (id, domain, N, D, D', loss,
-    status, in order), the law, the method, its settings and the package version."""
-    import hashlib
-    import json
-
-    from bayeslaw import __version__
-
-    rows = [(r.run_id, r.domain, r.params, r.pretrain_tokens, r.specialize_tokens,
-             r.loss, r.status) for r in runs]
-    text = json.dumps([rows, law, method, sorted(kw.items()), __version__], default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-
-def load_many(paths: Sequence) -> StackedPosterior:
-    """One posterior file (single-law or stacked) as it is, or several single-law files of
-    the same runs stacked with their stacking weights."""
-    from bayeslaw.fit.posterior import Posterior, load
-
-    paths = [paths] if isinstance(paths, str | bytes) or not isinstance(paths, Sequence) \
-        else list(paths)
-    if len(paths) == 1:
-        return load(paths[0])
-    return stack([Posterior.load(p) for p in paths])

@@ -6,13 +6,13 @@ Layout (h5netcdf groups):
   order of the laws); attrs ``bayeslaw_format = "bayeslaw-stack-1"``, ``laws``,
   ``weights``, ``groups`` (JSON: each law's InferenceData groups), ``run_ids``,
   ``domains``, ``n_draws`` (0: the default), ``calibration`` (JSON of
-  :class:`~bayeslaw.fit.calibrate.Calibration`, or ""), ``method = "stack"``,
+  :class:`~bayeslaw.fit.calibration.Calibration`, or ""), ``method = "stack"``,
   ``versions`` and ``created_at``.
 - ``/laws/<law>/<group>``: each law's InferenceData group as a single-law posterior file
   has it (``posterior`` with its provenance attrs, ``sample_stats``,
   ``log_likelihood``, ``observed_data``, ``constant_data``, ...).
 
-:func:`bayeslaw.fit.posterior.load` reads either kind of file.
+:func:`bayeslaw.fit.files.load` reads either kind of file.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from datetime import UTC, datetime
 import numpy as np
 
 from bayeslaw.errors import BayeslawError
-
-FORMAT = "bayeslaw-stack-1"
+from bayeslaw.fit.calibration import Calibration
+from bayeslaw.fit.netcdf import STACK_FORMAT as FORMAT
+from bayeslaw.fit.netcdf import FileGroups, root_attrs
+from bayeslaw.fit.posterior import Posterior, versions
 
 
 def save(stacked, path: str | os.PathLike) -> None:
     """Write ``stacked`` (a StackedPosterior) to ``path``."""
     import xarray as xr
-
-    from bayeslaw.fit.posterior import versions
 
     path = str(path)
     groups = {p.law.name: list(p.idata.groups()) for p in stacked.components}
@@ -54,26 +54,11 @@ def save(stacked, path: str | os.PathLike) -> None:
                                     engine="h5netcdf")
 
 
-def root_attrs(path: str | os.PathLike) -> dict | None:
-    """The root attrs of a netCDF file, or None if it cannot be read as one."""
-    from bayeslaw.fit.netcdf import root_attrs as read
-
-    return read(path)
-
-
-def is_stacked(path: str | os.PathLike) -> bool:
-    attrs = root_attrs(path)
-    return attrs is not None and attrs.get("bayeslaw_format") == FORMAT
-
-
-def load(path: str | os.PathLike):
-    """Read a file written by :func:`save` as a StackedPosterior."""
+def read(path: str | os.PathLike) -> tuple[tuple, np.ndarray, int | None, Calibration | None]:
+    """The parts of a StackedPosterior in a file written by :func:`save`: the laws'
+    posteriors, their weights, ``n_draws`` and the calibration
+    (:meth:`bayeslaw.fit.stack.StackedPosterior.load` builds the mixture from them)."""
     import xarray as xr
-
-    from bayeslaw.fit.calibrate import Calibration
-    from bayeslaw.fit.netcdf import FileGroups
-    from bayeslaw.fit.posterior import Posterior
-    from bayeslaw.fit.stack import StackedPosterior
 
     attrs = root_attrs(path)
     if attrs is None or attrs.get("bayeslaw_format") != FORMAT:
@@ -86,5 +71,5 @@ def load(path: str | os.PathLike):
                 groups[g] = ds.load()
         comps.append(Posterior(FileGroups(groups)))
     calib = Calibration.from_json(attrs["calibration"]) if attrs.get("calibration") else None
-    return StackedPosterior(tuple(comps), np.array(json.loads(attrs["weights"])),
-                            int(attrs.get("n_draws", 0)) or None, calib)
+    return (tuple(comps), np.array(json.loads(attrs["weights"])),
+            int(attrs.get("n_draws", 0)) or None, calib)

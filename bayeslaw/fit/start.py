@@ -36,37 +36,28 @@ import functools
 import numpy as np
 
 from bayeslaw.fit import lbfgs
-from bayeslaw.fit.model import latent_names, predict_log_loss
+from bayeslaw.fit.latents import (
+    from_cov,
+    latent_names,
+    latent_shapes,
+    predict_log_loss,
+    prior_start,
+    to_symbols,
+)
 from bayeslaw.laws import Law
 
 N_STARTS = 3  # Levenberg-Marquardt runs from the best grid points of the Huber loss
 ROUNDS = 3  # of LM, each with sigma from the last mode (a grid point's residuals are wide)
 
 
-def _from_cov(centre, cov, loc, scale) -> dict[str, np.ndarray]:
-    """The model's start arrays for ``u = centre + W z``, ``W W^T = cov``."""
-    W = np.linalg.cholesky(cov)
-    W_inv = np.linalg.inv(W)
-    z_cov = W_inv @ np.diag(scale**2) @ W_inv.T
-    return {"centre": centre, "whiten": W, "z_loc": W_inv @ (loc - centre),
-            "z_tril": np.linalg.cholesky(0.5 * (z_cov + z_cov.T))}
-
-
-def prior_start(names, priors: dict) -> dict[str, np.ndarray]:
-    """The start without data: ``c = loc``, ``W = diag(scale)``, so ``z ~ N(0, I)``."""
-    loc = np.array([priors[n]["loc"] for n in names])
-    scale = np.array([priors[n]["scale"] for n in names])
-    return _from_cov(loc, np.diag(scale**2), loc, scale)
-
-
 @functools.lru_cache(maxsize=16)
 def _prediction_fn(law: Law, n_dom: int):
     import jax
 
-    shapes = lbfgs.latent_shapes(law, n_dom)
+    shapes = latent_shapes(law, n_dom)
 
     def pred(x, data):
-        return predict_log_loss(law, lbfgs.to_symbols(law, shapes, x, data), data)
+        return predict_log_loss(law, to_symbols(law, shapes, x, data), data)
 
     return jax.jit(pred), jax.jit(jax.jacfwd(pred))
 
@@ -91,7 +82,7 @@ def posterior_mode(law: Law, fdata, x: np.ndarray, priors: dict,
     import jax.numpy as jnp
     from scipy.optimize import least_squares
 
-    shapes = lbfgs.latent_shapes(law, len(fdata.domains))
+    shapes = latent_shapes(law, len(fdata.domains))
     n, y = len(fdata.log_loss), fdata.log_loss
     data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}
     pred, jac = _prediction_fn(law, len(fdata.domains))
@@ -139,7 +130,7 @@ def _laplace(law: Law, fdata, x: np.ndarray, priors: dict):
     """Centre and covariance of the latents (symbols then log sigma) at the optimum x."""
     import jax.numpy as jnp
 
-    shapes = lbfgs.latent_shapes(law, len(fdata.domains))
+    shapes = latent_shapes(law, len(fdata.domains))
     n = len(fdata.log_loss)
     data = {k: jnp.asarray(v) for k, v in fdata.padded()[0].items()}  # compiled per bucket
     pred, jac = _prediction_fn(law, len(fdata.domains))
@@ -176,7 +167,7 @@ def centring(law: Law, fdata, x: np.ndarray, priors: dict) -> dict[str, np.ndarr
     import jax.numpy as jnp
 
     n_dom = len(fdata.domains)
-    shapes = lbfgs.latent_shapes(law, n_dom)
+    shapes = latent_shapes(law, n_dom)
     if n_dom == 1:
         return {}
     n = len(fdata.log_loss)
@@ -213,6 +204,6 @@ def start(law: Law, fdata, priors: dict) -> dict[str, np.ndarray]:
         centre, cov = _laplace(law, fdata, x, priors)
         loc = np.array([priors[n]["loc"] for n in names])
         scale = np.array([priors[n]["scale"] for n in names])
-        return {**_from_cov(centre, cov, loc, scale), **centring(law, fdata, x, priors)}
+        return {**from_cov(centre, cov, loc, scale), **centring(law, fdata, x, priors)}
     except (ValueError, np.linalg.LinAlgError):
         return {**prior_start(names, priors), **_noncentred(law, len(fdata.domains))}

@@ -127,7 +127,7 @@ def search_space(constraints: Constraints | None, budget: float) -> SearchSpace:
     if D is not None and D > 0 and tokens / D < 1.0:
         raise BayeslawError(
             f"budget {budget:.3g} FLOPs cannot pretrain even a 1-parameter model on {D:g} "
-            "tokens; raise --budget or lower --pretrain-tokens")
+            "tokens")
     if D is not None and D > 0:  # N <= C / (6 D): the trunk must fit in the budget
         u_hi = min(u_hi, math.log(tokens / D))
         u_lo = min(u_lo, u_hi - 5.0)
@@ -158,6 +158,5 @@ def _menu(c: Constraints, budget: float) -> np.ndarray | None:
                 else "a single token")
         raise BayeslawError(
             f"budget {budget:.3g} FLOPs is too small for the smallest model "
-            f"(N={sizes.min():g}: {what} costs {cost.min():.3g} FLOPs); raise --budget or "
-            "allow smaller models")
+            f"(N={sizes.min():g}: {what} costs {cost.min():.3g} FLOPs)")
     return sizes[ok]

@@ -129,3 +129,18 @@ def decision_summary(decision: Decision, L: np.ndarray) -> dict:
             "specialize_tokens": decision.specialize_total / decision.k,
             "pretrain_share": decision.pretrain_share, "loss": float(L.mean()),
             "loss_interval": quantiles(L)}
+
+
+def widen_decision(losses: np.ndarray, decision: Decision, calibration, *,
+                   seed: int = 0) -> dict[str, float]:
+    """Quantiles of a plan's mean domain loss (``losses`` (S,) over draws) widened by
+    ``calibration`` at the decision's distance beyond the runs (its largest over the
+    domains' D'_i): L_s exp(d^(p/2) (bias + tau z_s)), z_s ~ N(0, 1), one z for all the domains
+    (a law's error in form is shared by the domains it describes the same way).
+    ``calibration`` is the posterior's :class:`bayeslaw.fit.calibration.Calibration`."""
+    d = max(float(calibration.box.distance(decision.params, decision.pretrain_tokens, dp))
+            for dp in np.atleast_1d(decision.specialize_tokens))
+    z = np.random.default_rng(seed).standard_normal(len(losses))
+    g = d ** (calibration.power / 2)
+    factor = np.exp(g * (calibration.bias + calibration.tau * z))
+    return {k: float(v) for k, v in quantiles(np.asarray(losses) * factor).items()}

@@ -32,7 +32,7 @@ import numpy as np
 
 from bayeslaw import _jax
 from bayeslaw.draws import Draws
-from bayeslaw.plan import kernel
+from bayeslaw.plan import joint, kernel, polish, split
 from bayeslaw.plan.constraints import Constraints, SearchSpace, search_space
 from bayeslaw.plan.objective import DomainSet, domain_theta, resolve_domains
 
@@ -119,8 +119,6 @@ def _take(b: kernel.Bounds, idx) -> kernel.Bounds:
 
 def _grid_solve(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, cap):
     """The grid-zoom search (alternating with the domain split when kd > 1)."""
-    from bayeslaw.plan import split
-
     rounds = 1 if w.shape[0] == 1 else HETERO_ROUNDS
     for _ in range(rounds):
         u, s = kernel.search(law, cfg, b, th, m, w)
@@ -150,8 +148,6 @@ def _smooth(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, start):
 
 @partial(jax.jit, static_argnames=("law", "cfg"))
 def _smooth_jit(law, cfg: kernel.Config, b: kernel.Bounds, th, m, w, u, s, given):
-    from bayeslaw.plan import joint, polish, split
-
     u, s = jax.lax.cond(given, lambda: (u, s), lambda: _start(law, cfg, b, th, m, w))
     if w.shape[0] == 1:
         u, s, ok = polish.newton(law, cfg, b, th, m, w, u, s)

@@ -17,30 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from bayeslaw.errors import BayeslawError
+from bayeslaw.fit.posterior import Posterior
+from bayeslaw.report.html import render_html
+from bayeslaw.report.markdown import write_markdown
 from bayeslaw.report.model import Report
 
 
 def load_posterior(path: str | Path):
-    """A posterior written by ``bayeslaw fit``, or a clear error for any other file."""
-    path = Path(path)
-    if not path.is_file():
-        raise BayeslawError(f"no posterior file at {path}; write one with "
-                            "`bayeslaw fit --out {path}`")
-    with path.open("rb") as f:
-        magic = f.read(8)
-    if not (magic.startswith(b"\x89HDF") or magic.startswith(b"CDF")):
-        raise BayeslawError(f"{path} is not a posterior file (not netCDF); pass the .nc file "
-                            "that `bayeslaw fit --out` wrote")
-    from bayeslaw.fit import Posterior
-
-    try:
-        return Posterior.load(path)
-    except BayeslawError:
-        raise
-    except Exception as e:  # netCDF/HDF5 readers raise many kinds for a foreign file
-        raise BayeslawError(
-            f"{path} is not a posterior written by `bayeslaw fit` ({type(e).__name__}: {e}); "
-            "pass the .nc file that `bayeslaw fit --out` wrote") from None
+    """A single-law posterior written by ``bayeslaw fit``
+    (:meth:`bayeslaw.fit.posterior.Posterior.load`), or a BayeslawError saying what the
+    file is not."""
+    return Posterior.load(path)
 
 
 def posterior_provenance(posterior) -> dict[str, Any]:
@@ -61,9 +48,6 @@ def posterior_provenance(posterior) -> dict[str, Any]:
 
 def write_report(report: Report, path: str | Path) -> list[Path]:
     """Write ``report`` as HTML or Markdown (by the extension); returns the files."""
-    from bayeslaw.report.html import render_html
-    from bayeslaw.report.markdown import write_markdown
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".md":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bayeslaw.fit.diagnostics import LABELS
 from bayeslaw.report import sections_fit as sf
 from bayeslaw.report import sections_plan as sp
 from bayeslaw.report import sections_summary as ss
@@ -50,7 +51,6 @@ def unconverged_banner(convergence) -> list[str]:
     """The warning above the report when its posterior failed its convergence checks."""
     if not convergence or convergence.get("ok", True):
         return []
-    from bayeslaw.fit.diagnostics import LABELS
 
     failing = "; ".join(f"{p} ({', '.join(f'{LABELS.get(k, k)} {v:.3g}' for k, v in bad.items())})"
                         for p, bad in convergence.get("failing", {}).items())

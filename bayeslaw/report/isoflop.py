@@ -23,6 +23,7 @@ import numpy as np
 
 from bayeslaw.compute import tokens_for_budget
 from bayeslaw.draws import Draws
+from bayeslaw.population import select
 from bayeslaw.report import predictive as pred
 
 
@@ -80,8 +81,6 @@ def isoflop(draws: Draws, budget: float, k: int, domains: Sequence[str] | None =
     ``N_range`` defaults to the sizes that leave between 1 and 1e5 tokens per
     parameter at this budget: ``sqrt(C / 6e5)`` to ``sqrt(C / 6)``.
     """
-    from bayeslaw.population import select
-
     draws, names = select(draws, k, domains)  # the plan's new domains, if any
     draws = pred.thin(draws, max_draws)
     domains = list(names or draws.domains)

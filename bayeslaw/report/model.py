@@ -93,7 +93,7 @@ class Report:
 
     def close(self) -> None:
         """Free the figures' memory (matplotlib keeps open figures alive)."""
-        from bayeslaw.report.style import pyplot
+        from bayeslaw.report.style import pyplot  # matplotlib only once figures exist
 
         for s in self.sections:
             for f in s.figures:

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bayeslaw.draws import Draws
+from bayeslaw._jax import setup
+from bayeslaw.draws import Draws, thin_index
+from bayeslaw.draws import thin as thin_draws
 from bayeslaw.fit.predictive import MAX_LOG_LOSS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -21,20 +23,16 @@ QNAMES = ("q05", "q25", "q50", "q75", "q95")
 
 
 def thin(draws: Draws, max_draws: int) -> Draws:
-    """At most ``max_draws`` draws, evenly spaced (deterministic: same report twice)."""
-    if draws.n_draws <= max_draws:
-        return draws
-    return draws.subset(np.linspace(0, draws.n_draws - 1, max_draws).round().astype(int))
+    """At most ``max_draws`` draws, evenly spaced (:func:`bayeslaw.draws.thin`)."""
+    return thin_draws(draws, max_draws)[0]
 
 
 def thin_noise(noise: Mapping[str, np.ndarray] | None, n_total: int, max_draws: int):
     """The noise draws matching :func:`thin` of draws with ``n_total`` draws."""
+    idx = thin_index(n_total, max_draws)
     if noise is None:
         return None
-    if n_total <= max_draws:
-        return {k: np.asarray(v) for k, v in noise.items()}
-    idx = np.linspace(0, n_total - 1, max_draws).round().astype(int)
-    return {k: np.asarray(v)[idx] for k, v in noise.items()}
+    return {k: np.asarray(v) if idx is None else np.asarray(v)[idx] for k, v in noise.items()}
 
 
 def mean_loss(draws: Draws, domain: str | int, N, D, D_prime) -> np.ndarray:
@@ -42,8 +40,6 @@ def mean_loss(draws: Draws, domain: str | int, N, D, D_prime) -> np.ndarray:
 
     ``N``, ``D``, ``D_prime`` broadcast to a common 1-d grid of G points.
     """
-    from bayeslaw._jax import setup
-
     setup()
 
     N, D, D_prime = (np.asarray(x, dtype=float).ravel() for x in np.broadcast_arrays(N, D, D_prime))

@@ -21,6 +21,7 @@ from typing import Any
 
 from bayeslaw.checks import KIND_NAMES, file_kind
 from bayeslaw.errors import BayeslawError
+from bayeslaw.runs.dataframe import to_frame
 from bayeslaw.runs.record import Run
 
 DEFAULT_PATH = "bayeslaw.db"
@@ -273,8 +274,6 @@ class RunStore:
     def to_pandas(self, *, domains: Sequence[str] | None = None, status: str | None = None):
         """The runs as a ``pandas.DataFrame``, one row each, the store's columns by name
         (:func:`bayeslaw.runs.dataframe.to_frame`); all statuses unless ``status``."""
-        from bayeslaw.runs.dataframe import to_frame
-
         return to_frame(self.runs(domains=domains, status=status))
 
     # -- streamed import: one transaction, written in batches (see runs.io.import_file) --

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeslaw import _jax
 from bayeslaw.draws import Draws
 from bayeslaw.suggest.candidates import Candidate
 from bayeslaw.suggest.decisions import Decisions
@@ -51,15 +52,13 @@ from bayeslaw.suggest.decisions import Decisions
 
 def log_lik(y, mu, sigma, nu) -> np.ndarray:
     """The fit's Student-t likelihood of log loss (:func:`bayeslaw.fit.likelihood.log_lik`)."""
-    from bayeslaw.fit.likelihood import log_lik as fit_log_lik
+    from bayeslaw.fit.likelihood import log_lik as fit_log_lik  # numpyro only when it runs
 
     return np.asarray(fit_log_lik(y, mu, sigma, nu))
 
 
 def predicted_log_loss(draws: Draws, candidates: list[Candidate]) -> np.ndarray:
     """``(S, C)`` log L of every candidate under every draw (its own domain's params)."""
-    from bayeslaw import _jax
-
     _jax.setup()
 
     out = np.empty((draws.n_draws, len(candidates)))
@@ -77,14 +76,6 @@ def normalize(log_w: np.ndarray) -> np.ndarray:
     """Weights from log weights along the last axis."""
     w = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
     return w / w.sum(axis=-1, keepdims=True)
-
-
-def regret(log_w: np.ndarray, dec: Decisions) -> np.ndarray:
-    """Relative expected regret of the Bayes decision for each row of ``log_w (..., S)``."""
-    w = normalize(log_w)
-    expected = w @ dec.loss                      # (..., M)
-    best = w @ dec.best                          # (...)
-    return (expected.min(axis=-1) - best) / best
 
 
 @dataclass

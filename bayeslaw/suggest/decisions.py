@@ -28,6 +28,7 @@ import numpy as np
 
 from bayeslaw.compute import FLOPS_PER_PARAM_TOKEN
 from bayeslaw.draws import Draws
+from bayeslaw.plan import decision_losses
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,6 @@ def decision_grid(budget: float, k: int, *, n_params: int = 48, n_shares: int = 
 def decisions_at(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None = None,
                  prune: bool = True, **grid) -> Decisions:
     """The decision set at ``budget`` under ``draws`` (see the module docstring)."""
-    from bayeslaw.plan import decision_losses
-
     N, D, Dp = decision_grid(budget, k, **grid)
     loss = decision_losses(draws, (N, D, Dp), k, domains=domains)
     best = loss.min(axis=1)
@@ -69,8 +68,10 @@ def decisions_at(draws: Draws, budget: float, k: int, *, domains: Sequence[str] 
     return Decisions(N[keep], D[keep], Dp[keep], loss[:, keep], best)
 
 
-def bayes_decision(dec: Decisions, weights: np.ndarray | None = None) -> int:
-    """Index of the decision with the least expected loss under ``weights``."""
+def bayes_index(dec: Decisions, weights: np.ndarray | None = None) -> int:
+    """Index in ``dec`` of the Bayes decision: the least expected loss under ``weights``
+    (default uniform) among the grid's decisions (the planner's, over the continuous
+    allocations, is :func:`bayeslaw.plan.decision.bayes_decision`)."""
     w = np.full(dec.loss.shape[0], 1.0 / dec.loss.shape[0]) if weights is None else weights
     return int(np.argmin(w @ dec.loss))
 
@@ -78,5 +79,5 @@ def bayes_decision(dec: Decisions, weights: np.ndarray | None = None) -> int:
 def expected_regret(dec: Decisions, weights: np.ndarray | None = None) -> float:
     """Relative expected regret ``R(w) / sum_s w_s L*_s`` of the Bayes decision."""
     w = np.full(dec.loss.shape[0], 1.0 / dec.loss.shape[0]) if weights is None else weights
-    m = bayes_decision(dec, w)
+    m = bayes_index(dec, w)
     return float(w @ (dec.loss[:, m] - dec.best) / (w @ dec.best))

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayeslaw.draws import Draws
+from bayeslaw.draws import Draws, thin
 from bayeslaw.errors import BayeslawError
+from bayeslaw.population import select
 from bayeslaw.runs.store import Checkpoint
 from bayeslaw.suggest import acquisition as acq
 from bayeslaw.suggest import gaussian as gauss
@@ -104,13 +105,6 @@ class Suggestion:
     def valued_specs(self) -> list[dict]:
         """The specs expected to remove regret (those worth running to decide)."""
         return self.specs[:self.n_valued]
-
-
-def _thin(draws: Draws, noise: Mapping[str, np.ndarray], n: int, rng):
-    if draws.n_draws <= n:
-        return draws, {k: np.asarray(v, float) for k, v in noise.items()}
-    idx = np.sort(rng.choice(draws.n_draws, size=n, replace=False))
-    return draws.subset(idx), {k: np.asarray(v, float)[idx] for k, v in noise.items()}
 
 
 def _per_flop(value: np.ndarray, cost: np.ndarray, tol: float) -> np.ndarray:
@@ -229,17 +223,18 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
         population, :func:`bayeslaw.population.select`). Candidate runs are on
         ``menu.domains``, measured ones.
     """
-    from bayeslaw.population import select
-
     draws, domains = select(draws, settings.k, domains)
     rng = np.random.default_rng(seed)
     checkpoints = list(checkpoints)
-    draws, noise = _thin(draws, noise, settings.max_draws, rng)
+    draws, noise = thin(draws, settings.max_draws, noise, rng=rng)  # a random subset
+    noise = {k: np.asarray(v, float) for k, v in noise.items()}
     cands = enumerate_candidates(menu, checkpoints, max_run_flops=settings.max_run_flops,
                                  exclude=done)
     if not cands:
-        raise BayeslawError("no candidate run fits the menu and --max-run-flops; "
-                            "raise the cap or add smaller sizes/token counts to the menu")
+        cap = "" if settings.max_run_flops is None else \
+            f" under max_run_flops = {settings.max_run_flops:.3g} FLOPs"
+        raise BayeslawError(f"no candidate run of the menu is left{cap} (runs already done "
+                            "are not suggested again)")
     dec = decisions_at(draws, settings.budget, settings.k, domains=domains,
                        n_params=settings.grid[0], n_shares=settings.grid[1])
     mu = acq.predicted_log_loss(draws, cands)

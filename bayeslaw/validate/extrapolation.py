@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bayeslaw.fit.predictive import sample
+
 
 def extrapolation_rows(post, runs: Sequence, *, seed: int = 0) -> list[dict]:
     """One row per run of a domain the posterior knows."""
-    from bayeslaw.fit.predictive import sample
-
     rows = []
     for r in runs:
         if r.domain not in post.domains:

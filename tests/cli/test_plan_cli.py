@@ -23,7 +23,7 @@ REQUIRED = {"budget", "domains", "recommended", "intervals", "expected_regret", 
 
 @pytest.fixture
 def posterior(monkeypatch):
-    """A stand-in bayeslaw.fit whose Posterior.load returns draws by file name."""
+    """A stand-in bayeslaw.fit whose load returns draws by file name."""
     files = {"one.nc": cloud(DOMAIN_GAP, 40, seed=0),
              "two.nc": cloud(dict(DOMAIN_GAP, G=[0.2, 0.8]), 40, seed=1, domains=("x", "y")),
              "point.nc": Draws.point("domain_gap", DOMAIN_GAP), "pop.nc": population_draws(40)}
@@ -45,7 +45,8 @@ def posterior(monkeypatch):
         def check_budget(self, budget):  # the real check is tested with a real file below
             pass
 
-    monkeypatch.setitem(sys.modules, "bayeslaw.fit", types.SimpleNamespace(Posterior=Posterior))
+    monkeypatch.setitem(sys.modules, "bayeslaw.fit",
+                        types.SimpleNamespace(load=lambda paths: Posterior.load(*paths)))
 
 
 def test_json_has_the_issue_fields(posterior, capsys):

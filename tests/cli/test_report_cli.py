@@ -26,5 +26,5 @@ def test_posterior_of_the_wrong_kind(tmp_path, capsys):
     runs_csv.write_text("params,pretrain_tokens,specialize_tokens,domain,loss\n1,2,3,a,2.5\n")
     code = main(["report", "--posterior", str(runs_csv), "--out", str(tmp_path / "r.html")])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and "is not a posterior file" in err and "Traceback" not in err
+    assert code == 2 and "not a bayeslaw posterior file" in err and "Traceback" not in err
     assert not (tmp_path / "r.html").exists()

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from bayeslaw.draws import Draws
-from bayeslaw.fit.calibrate import Box, Calibration, Fold, calibrate, coverage, learn, learn_drift
+from bayeslaw.fit.calibrate import Fold, calibrate, coverage, learn, learn_drift
+from bayeslaw.fit.calibration import Box, Calibration
 from bayeslaw.fit.predictive import sample
 from bayeslaw.laws import get
 from tests.fit.sim import TRUTH, simulate
@@ -158,12 +159,12 @@ def test_stacked_folds_refit_only_the_weighted_laws():
 def test_fit_cache_reuses_a_fit_of_the_same_inputs(tmp_path):
     from dataclasses import replace
 
-    from bayeslaw.fit.stack import _fitter, fit_key
+    from bayeslaw.fit.fitter import fit_key, fitter
 
     runs = simulate(get("chinchilla"), TRUTH["chinchilla"], n=32, seed=4, noise=0.01,
                     frac_special=0.0)
     kw = {"n_starts": 1}
-    fit = _fitter("lbfgs", kw, tmp_path)
+    fit = fitter("lbfgs", kw, tmp_path)
     a = fit(runs, "chinchilla")
     (path,) = tmp_path.iterdir()
     assert path.name == f"chinchilla-{fit_key(runs, 'chinchilla', 'lbfgs', kw)}.nc"

@@ -12,8 +12,9 @@ import pytest
 
 from bayeslaw.errors import BayeslawError
 from bayeslaw.fit import fit, predict
-from bayeslaw.fit.posterior import Posterior, load
-from bayeslaw.fit.stack import INDEX, allocate, load_many, stack
+from bayeslaw.fit.files import load
+from bayeslaw.fit.posterior import Posterior
+from bayeslaw.fit.stack import INDEX, allocate, stack
 from bayeslaw.laws import get
 from bayeslaw.plan import plan
 from tests.fit.sim import TRUTH, simulate
@@ -81,7 +82,7 @@ def test_mixture_predictive_spans_both_laws(posts):
 
 
 def test_file_round_trip(posts, runs, tmp_path):
-    from bayeslaw.fit.calibrate import Box, Calibration
+    from bayeslaw.fit.calibration import Box, Calibration
 
     c = Calibration(0.02, 1.5, Box((1.0,) * 4, (2.0,) * 4), 30, 3, 0.1, "nuts")
     s = stack(list(posts.values())).with_calibration(c)
@@ -99,7 +100,7 @@ def test_file_round_trip(posts, runs, tmp_path):
         Posterior.load(path)
     posts["chinchilla"].save(tmp_path / "a.nc")
     posts["domain_gap"].save(tmp_path / "b.nc")
-    both = load_many([str(tmp_path / "a.nc"), str(tmp_path / "b.nc")])
+    both = load([str(tmp_path / "a.nc"), str(tmp_path / "b.nc")])
     np.testing.assert_allclose(both.weights, stack(list(posts.values())).weights)
 
 
@@ -134,7 +135,7 @@ def test_cli_fit_stack_then_plan_and_predict(runs, posts, tmp_path, capsys):
                  "2e10", "--allow-unconverged", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["loss"]["q50"] > 0
     # a calibrated file: the plan's recommended loss band widens beyond the runs
-    from bayeslaw.fit.calibrate import Box, Calibration
+    from bayeslaw.fit.calibration import Box, Calibration
 
     box = Box.of([r.params for r in runs], [r.pretrain_tokens for r in runs],
                  [r.specialize_tokens for r in runs])

@@ -45,7 +45,7 @@ def test_specs_branch_from_checkpoints_and_skip_done_runs():
 
 
 def test_no_candidate_under_the_cap_is_a_clear_error():
-    with pytest.raises(BayeslawError, match="max-run-flops"):
+    with pytest.raises(BayeslawError, match="max_run_flops"):
         suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, max_run_flops=1.0))
 
 
