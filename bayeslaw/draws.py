@@ -44,10 +44,16 @@ class Population:
 
 @dataclass(frozen=True)
 class Draws:
+    """Draws of a law's parameters (``params``), the fitted population of domains, and
+    the observation noise of the same draws: ``noise["sigma"]`` (scale of the noise on
+    log loss) and ``noise["nu"]`` (its Student-t degrees of freedom), each (S,); None for
+    draws that carry no noise model (a point, a published law)."""
+
     law: Law
     domains: tuple[str, ...]
     params: Mapping[str, np.ndarray]
     population: Population | None = None
+    noise: Mapping[str, np.ndarray] | None = None
 
     @property
     def n_draws(self) -> int:
@@ -71,7 +77,21 @@ class Draws:
         """The draws at indices ``idx`` (e.g. a thinned or reweighted sample)."""
         params = {k: np.asarray(v)[idx] for k, v in self.params.items()}
         pop = None if self.population is None else self.population.subset(idx)
-        return Draws(self.law, self.domains, params, pop)
+        noise = None if self.noise is None else {k: np.asarray(v)[idx]
+                                                 for k, v in self.noise.items()}
+        return Draws(self.law, self.domains, params, pop, noise)
+
+    def with_noise(self, noise: Mapping[str, np.ndarray] | None) -> Draws:
+        """The same draws carrying ``noise`` (``sigma``, ``nu``, each (S,))."""
+        if noise is not None:  # a scalar is the same value for every draw
+            noise = {k: np.broadcast_to(np.asarray(v, dtype=float), (self.n_draws,)).copy()
+                     if np.ndim(v) == 0 else np.asarray(v, dtype=float)
+                     for k, v in noise.items()}
+            bad = [k for k, v in noise.items() if v.shape != (self.n_draws,)]
+            if bad:
+                raise BayeslawError(f"noise draws {', '.join(bad)} do not match the "
+                                    f"{self.n_draws} parameter draws")
+        return Draws(self.law, self.domains, self.params, self.population, noise)
 
     @classmethod
     def point(cls, law: str | Law, values: Mapping[str, float | list[float]],
@@ -100,12 +120,7 @@ def thin_index(n_total: int, n: int, rng: np.random.Generator | None = None) -> 
     return np.sort(rng.choice(n_total, size=n, replace=False))
 
 
-def thin(draws: Draws, n: int, noise: Mapping[str, np.ndarray] | None = None, *,
-         rng: np.random.Generator | None = None) -> tuple[Draws, dict[str, np.ndarray] | None]:
-    """At most ``n`` of ``draws`` and the same ones of their ``noise`` draws (``sigma``,
-    ``nu``), chosen by :func:`thin_index`."""
+def thin(draws: Draws, n: int, *, rng: np.random.Generator | None = None) -> Draws:
+    """At most ``n`` of ``draws`` (their noise draws alike), chosen by :func:`thin_index`."""
     idx = thin_index(draws.n_draws, n, rng)
-    if noise is not None:
-        noise = {k: np.asarray(v) if idx is None else np.asarray(v)[idx]
-                 for k, v in noise.items()}
-    return (draws if idx is None else draws.subset(idx)), noise
+    return draws if idx is None else draws.subset(idx)

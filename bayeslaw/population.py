@@ -74,7 +74,7 @@ def with_new_domains(draws: Draws, n_new: int, key: int = 0) -> Draws:
         u = pop.offset[p] + np.asarray(pop.mu[p])[:, None] + np.asarray(pop.sd[p])[:, None] * z[i]
         new = 1.0 / (1.0 + np.exp(-u)) if pop.link[p] == "logit" else np.exp(u)
         params[p] = np.concatenate([np.asarray(draws.params[p], float), new], axis=1)
-    return Draws(law, draws.domains + new_names(draws, n_new), params, pop)
+    return Draws(law, draws.domains + new_names(draws, n_new), params, pop, draws.noise)
 
 
 def select(draws: Draws, k: int, domains: Sequence[str] | None = None, new_domains: int = 0,

@@ -38,9 +38,9 @@ setup()
 
 from bayeslaw.draws import Draws  # noqa: E402
 from bayeslaw.fit import fit, lbfgs  # noqa: E402
-from bayeslaw.laws import get  # noqa: E402
 from bayeslaw.flow.simulate import Truth  # noqa: E402
 from bayeslaw.flow.simulate import simulate as answer  # noqa: E402
+from bayeslaw.laws import get  # noqa: E402
 
 # The known parameters the runs are simulated from (those of the fit tests).
 TRUTH = {

@@ -90,7 +90,7 @@ def make_fitter(seed: int, n: int, laws: tuple[str, ...] = ("domain_gap",)):
             post = fit(runs, law=laws[0], seed=seed * 100 + i, **kw)
         else:
             post = fit_stack(runs, list(laws), seed=seed * 100 + i, **kw)
-        return post.draws, post.noise
+        return post.draws  # with their noise
 
     return fitter
 
@@ -159,19 +159,19 @@ def seed_design(truth, fitter, scorer, args, rng):
                                seed=int(rng.integers(2**31)))
         camp = Campaign(truth, int(rng.integers(2**31)))
         camp.execute(specs)
-        draws, noise = fitter(camp.runs, 0)
+        draws = fitter(camp.runs, 0)
         regret = scorer(draws)
         if regret >= args.min_doubt:
-            return camp, (draws, noise), regret, t + 1
+            return camp, draws, regret, t + 1
     return None
 
 
-def next_specs(name, camp, draws, noise, scorer, args, rng, grid, i):
+def next_specs(name, camp, draws, scorer, args, rng, grid, i):
     done = camp.done()
     if name == "loop":
         step = batch_budget(camp.spent, LoopConfig(flops=np.inf, growth=args.growth or None))
         for budget in ((step, None) if args.growth else (None,)):
-            s = suggest(draws, noise, MENU, Settings(
+            s = suggest(draws, MENU, Settings(
                 budget=scorer.budget, k=args.k, q=args.q, max_run_flops=CAP,
                 campaign_flops=budget), checkpoints=camp.ckpts, done=done,
                 seed=camp.seed * 1000 + i)
@@ -195,18 +195,18 @@ def next_specs(name, camp, draws, noise, scorer, args, rng, grid, i):
 
 
 def run_strategy(name, start, truth, fitter, scorer, args, seed, limit):
-    camp0, (draws, noise), regret0, _ = start
+    camp0, draws, regret0, _ = start
     camp = Campaign(truth, camp0.seed)
     camp.runs, camp.ckpts, camp.spent = list(camp0.runs), list(camp0.ckpts), camp0.spent
     rng = np.random.default_rng(seed)
     grid = grid_batches()
     trace = [(camp.spent, regret0, len(camp.runs))]
     for i in range(1, args.max_batches + 1):
-        specs = next_specs(name, camp, draws, noise, scorer, args, rng, grid, i)
+        specs = next_specs(name, camp, draws, scorer, args, rng, grid, i)
         if not specs or camp.spent >= limit:
             break
         camp.execute(specs)
-        draws, noise = fitter(camp.runs, i)
+        draws = fitter(camp.runs, i)
         trace.append((camp.spent, scorer(draws), len(camp.runs)))
         print(f"    {name} batch {i}: {len(camp.runs)} runs, spent {camp.spent:.3g}, "
               f"true regret {trace[-1][1]:.3%}", flush=True)

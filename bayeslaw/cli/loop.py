@@ -54,7 +54,7 @@ def make_fitter(args: argparse.Namespace):
 
     def fitter(runs):
         post = fit(runs, law=laws[0], **kw) if len(laws) == 1 else fit_stack(runs, laws, **kw)
-        return post.draws, post.noise
+        return post.draws  # with their noise
 
     return fitter
 

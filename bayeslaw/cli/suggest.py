@@ -84,12 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_posterior(args: argparse.Namespace):
-    """``(draws, noise, extra JSON)`` of the ``--posterior`` file, through the
+    """``(draws, extra JSON)`` of the ``--posterior`` file (the draws with their noise),
+    through the
     convergence gate (:mod:`bayeslaw.cli.gate`)."""
     from bayeslaw.fit import load
 
     post = load(args.posterior)  # a stacked file gives the mixture's draws
-    return checked_draws(post, args), post.noise, diagnostics_field(post)
+    return checked_draws(post, args), diagnostics_field(post)
 
 
 def menu_from(args: argparse.Namespace, runs, domains):
@@ -185,13 +186,13 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.out:
         check_output(args.out, ("text",), args)
     runs, ckpts = _store_runs(args)
-    draws, noise, diag = load_posterior(args)
+    draws, diag = load_posterior(args)
     domains = args.domain or list(draws.domains)
     for d in domains:
         draws.domain_index(d)  # a clear error for an unknown domain
     args.domains = args.domains or len(domains) + args.new_domains
     with domain_remedy(), flag_remedy(SUGGEST_REMEDIES):
-        s = suggest(draws, noise, menu_from(args, runs, domains),
+        s = suggest(draws, menu_from(args, runs, domains),
                     settings_from(args, args.campaign_flops), checkpoints=ckpts,
                     done=map(run_key, runs), domains=domains, seed=args.seed)
     result = {"budget": args.budget, "domains": args.domains, "expected_regret": s.regret_now,

@@ -103,8 +103,9 @@ class Posterior:
     @cached_property
     def draws(self) -> Draws:
         """All chains flattened, absolute units: shape (S,) or (S, n_domains)."""
+        noise = self.noise if "sigma" in self.group("posterior") else None
         return Draws(self.law, self.domains, {p: self._flat(p) for p in self.law.params},
-                     self._population())
+                     self._population(), noise)
 
     def _population(self) -> Population | None:
         """The fitted population of domains (None for one domain, a point fit or a file

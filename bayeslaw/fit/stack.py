@@ -183,7 +183,7 @@ class StackedPosterior:
                 fill = np.asarray(self.components[j].draws.params[p])[0]
                 parts.append(np.broadcast_to(fill, (len(row[INDEX]), *np.shape(fill))))
             params[name] = np.concatenate(parts)
-        return Draws(self.law, self.domains, params)
+        return Draws(self.law, self.domains, params, noise=self.noise)
 
     @cached_property
     def noise(self) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from bayeslaw.draws import thin
 from bayeslaw.errors import BayeslawError
 from bayeslaw.report.model import ReportInputs
 
@@ -83,7 +84,7 @@ def frontier_budgets(runs: Sequence, budget: float) -> np.ndarray:
     return np.geomspace(lo, hi, FRONTIER_POINTS)
 
 
-def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget: float,
+def suggestions_list(draws, runs: Sequence, checkpoints: Iterable, budget: float,
                      k: int, domains: Sequence[str], n: int, seed: int) -> list[dict]:
     from bayeslaw.suggest import Settings, suggest
     from bayeslaw.suggest.candidates import menu_of_runs
@@ -91,7 +92,7 @@ def suggestions_list(draws, noise, runs: Sequence, checkpoints: Iterable, budget
     measured = tuple(d for d in domains if any(r.domain == d for r in runs))  # runs only there
     menu = menu_of_runs(runs, measured)
     done = [(r.params, r.pretrain_tokens, r.specialize_tokens, r.domain) for r in runs]
-    s = suggest(draws, noise, menu, Settings(budget=budget, k=k, q=n),
+    s = suggest(draws, menu, Settings(budget=budget, k=k, q=n),
                 checkpoints=list(checkpoints), done=done, domains=list(domains), seed=seed)
     return s.specs
 
@@ -122,12 +123,8 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     checked = getattr(posterior, "checked_draws", None)
     draws = checked(allow_unconverged) if checked else posterior.draws
     conv = getattr(posterior, "convergence", None)
-    noise = getattr(posterior, "noise", None)
     if max_draws is not None:
-        from bayeslaw.report.predictive import thin, thin_noise
-
-        noise = thin_noise(noise, draws.n_draws, max_draws)
-        draws = thin(draws, max_draws)
+        draws = thin(draws, max_draws)  # their noise alike
     used = runs_of(posterior, runs)
     if not used:
         raise BayeslawError("none of the posterior's runs is in the store; pass the --store "
@@ -160,10 +157,10 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
     specs = None
     if n_suggest > 0:
         say("suggestions")
-        specs = suggestions_list(draws, noise, used, checkpoints, budget, k, domains,
-                                 n_suggest, seed)
+        specs = suggestions_list(draws, used, checkpoints, budget, k, domains, n_suggest,
+                                 seed)
     return ReportInputs(draws=draws, runs=used, budget=budget, k=k, domains=domains,
-                        noise=noise, provenance=dict(provenance or {}),
+                        provenance=dict(provenance or {}),
                         diagnostics=diagnostics, comparison=comparison, plan=plan,
                         frontier=front, suggestions=specs, notes=notes,
                         convergence=conv.to_dict() if conv is not None else None)

@@ -37,7 +37,7 @@ from bayeslaw.suggest.candidates import (
 )
 from bayeslaw.suggest.select import Settings, suggest
 
-Fitter = Callable[[list[Run]], tuple[Draws, Mapping[str, np.ndarray]]]
+Fitter = Callable[[list[Run]], Draws]  # the posterior's draws, with their noise
 Executor = Callable[[Sequence[dict], RunStore], None]
 
 
@@ -151,11 +151,11 @@ def run_loop(store: RunStore, fitter: Fitter, executor: Executor, menu: Menu,
                                    seed=seed, run_seed=settings.run_seed)
             regret, reason = float("nan"), None
         else:
-            draws, noise = fitter(runs)
+            draws = fitter(runs)
 
             # the growth step's budget; if nothing fits it, the whole rest
             for budget in dict.fromkeys((batch_budget(spent, cfg), max(cfg.flops - spent, 0))):
-                s = suggest(draws, noise, menu, replace(settings, campaign_flops=budget),
+                s = suggest(draws, menu, replace(settings, campaign_flops=budget),
                             checkpoints=store.checkpoints(), done=[run_key(r) for r in runs],
                             domains=domains, seed=seed + state["batch"])
                 if s.valued_specs:

@@ -7,11 +7,11 @@ notebook as is). Bands are the posterior of the law's mean curve, 50% (dark) and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from bayeslaw.draws import Draws
+from bayeslaw.draws import Draws, thin
 from bayeslaw.report import predictive as pred
 from bayeslaw.report.style import LABELS, band, color, fmt_num, log_axes, new_figure
 
@@ -63,7 +63,7 @@ def curves_vs_specialization(draws: Draws, runs: Sequence, domain: str, *,
     specializations. Points are the runs of ``domain``; bands the 50/90% posterior of
     the law's mean loss.
     """
-    draws = pred.thin(draws, max_draws)
+    draws = thin(draws, max_draws)
     runs = [r for r in runs if r.domain == domain and r.loss is not None]
     col = _columns(runs)
     n_group, n_reps = _groups(col["N"], max_panels) if runs else (np.zeros(0, int), [1e8])
@@ -95,7 +95,7 @@ def curves_vs_pretraining(draws: Draws, runs: Sequence, domain: str, *,
     Points are the runs of ``domain`` with D' = 0 and D > 0 (the general model
     evaluated on the domain); bands the 50/90% posterior of the law's mean loss.
     """
-    draws = pred.thin(draws, max_draws)
+    draws = thin(draws, max_draws)
     runs = [r for r in runs if r.domain == domain and r.loss is not None]
     col = _columns(runs)
     general = (col["D_prime"] == 0) & (col["D"] > 0)
@@ -120,18 +120,16 @@ def curves_vs_pretraining(draws: Draws, runs: Sequence, domain: str, *,
     return fig
 
 
-def predictive_samples(draws: Draws, noise: Mapping[str, np.ndarray] | None, runs: Sequence,
+def predictive_samples(draws: Draws, runs: Sequence,
                        *, max_draws: int = 400, seed: int = 0) -> np.ndarray:
     """Posterior predictive samples of every run's loss: shape ``(S, n_runs)``."""
-    total = draws.n_draws
-    d = pred.thin(draws, max_draws)
-    nz = pred.thin_noise(noise, total, max_draws)
+    d = thin(draws, max_draws)  # their noise alike
     out = np.empty((d.n_draws, len(runs)))
     for domain in {r.domain for r in runs}:
         idx = np.array([i for i, r in enumerate(runs) if r.domain == domain])
         col = _columns([runs[i] for i in idx])
         mu = pred.mean_loss(d, domain, col["N"], col["D"], col["D_prime"])
-        out[:, idx] = pred.predictive(mu, nz, seed=seed)
+        out[:, idx] = pred.predictive(mu, d.noise, seed=seed)
     return out
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayeslaw.compute import tokens_for_budget
-from bayeslaw.draws import Draws
+from bayeslaw.draws import Draws, thin
 from bayeslaw.population import select
 from bayeslaw.report import predictive as pred
 
@@ -82,7 +82,7 @@ def isoflop(draws: Draws, budget: float, k: int, domains: Sequence[str] | None =
     parameter at this budget: ``sqrt(C / 6e5)`` to ``sqrt(C / 6)``.
     """
     draws, names = select(draws, k, domains)  # the plan's new domains, if any
-    draws = pred.thin(draws, max_draws)
+    draws = thin(draws, max_draws)
     domains = list(names or draws.domains)
     lo, hi = N_range or (np.sqrt(budget / 6e5), np.sqrt(budget / 6.0))
     N = np.geomspace(lo, hi, n_points)

@@ -10,11 +10,9 @@ be built from anything that produces them, a fitted posterior or a notebook.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from bayeslaw.draws import Draws
 
@@ -114,8 +112,6 @@ class ReportInputs:
         The planning budget C (FLOPs) and the number of specialized domains.
     domains : list of str
         The domains planned for (a subset of ``draws.domains``).
-    noise : dict, optional
-        Draws of the observation noise on log loss: ``sigma`` and ``nu`` (Student-t).
     provenance : dict
         How the report was made: version, command, date, posterior file, law, seed...
     diagnostics : dict, optional
@@ -145,7 +141,6 @@ class ReportInputs:
     budget: float
     k: int
     domains: list[str]
-    noise: Mapping[str, np.ndarray] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     diagnostics: dict[str, Any] | None = None
     comparison: dict[str, Any] | None = None

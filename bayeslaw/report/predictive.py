@@ -14,25 +14,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from bayeslaw._jax import setup
-from bayeslaw.draws import Draws, thin_index
-from bayeslaw.draws import thin as thin_draws
+from bayeslaw.draws import Draws
 from bayeslaw.fit.predictive import MAX_LOG_LOSS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QNAMES = ("q05", "q25", "q50", "q75", "q95")
-
-
-def thin(draws: Draws, max_draws: int) -> Draws:
-    """At most ``max_draws`` draws, evenly spaced (:func:`bayeslaw.draws.thin`)."""
-    return thin_draws(draws, max_draws)[0]
-
-
-def thin_noise(noise: Mapping[str, np.ndarray] | None, n_total: int, max_draws: int):
-    """The noise draws matching :func:`thin` of draws with ``n_total`` draws."""
-    idx = thin_index(n_total, max_draws)
-    if noise is None:
-        return None
-    return {k: np.asarray(v) if idx is None else np.asarray(v)[idx] for k, v in noise.items()}
 
 
 def mean_loss(draws: Draws, domain: str | int, N, D, D_prime) -> np.ndarray:

@@ -138,9 +138,10 @@ def ppc(inp: ReportInputs, title: str) -> Section:
         sec.text.append("No runs of the posterior's domains to check against.")
         return sec
     observed = np.array([r.loss for r in runs])
-    samples = ff.predictive_samples(inp.draws, inp.noise, runs)
+    samples = ff.predictive_samples(inp.draws, runs)
     c50, c90 = coverage(samples, observed, 0.5), coverage(samples, observed, 0.9)
-    noise = "with the fitted observation noise" if inp.noise else "without observation noise"
+    noise = ("with the fitted observation noise" if inp.draws.noise
+             else "without observation noise")
     sec.figures.append(FigureItem("ppc", "observed against predicted loss; PIT histogram",
                                   ff.predictive_check(samples, observed)))
     sec.text.append(

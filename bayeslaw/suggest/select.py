@@ -15,13 +15,13 @@ Gaussian batch is the better of this and the greedy batch by value alone
 (:func:`best_batch`). If fewer than q runs have value, :func:`fill` completes the batch
 with the runs that most narrow the recommended decision's loss per FLOP (then the
 decision is *settled* when none had value), and :mod:`bayeslaw.suggest.ranking` orders
-the specs and names shared pretraining. Pure: (draws, noise, settings, seed) -> ranked
+the specs and names shared pretraining. Pure: (draws, settings, seed) -> ranked
 specs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -207,14 +207,15 @@ def select_batch(cands: Sequence[Candidate], dec: Decisions, mu, sigma, nu, sett
                   checkpoints)
 
 
-def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings: Settings, *,
+def suggest(draws: Draws, menu: Menu, settings: Settings, *,
             checkpoints: Iterable[Checkpoint] = (), done: Iterable[tuple] = (),
             domains: Sequence[str] | None = None, seed: int = 0) -> Suggestion:
     """Rank the next ``settings.q`` runs for the decision at ``settings.budget``.
 
     Parameters
     ----------
-    draws, noise : the posterior (``noise`` has ``sigma`` and ``nu`` per draw).
+    draws : the posterior, with its observation noise (``draws.noise``: ``sigma`` and
+        ``nu`` per draw), which says how much a run's outcome tells.
     menu : the sizes and token counts allowed.
     checkpoints : stored pretraining checkpoints (branching is cheaper).
     done : ``(N, D, D', domain)`` of runs already in the store, not suggested again.
@@ -226,8 +227,12 @@ def suggest(draws: Draws, noise: Mapping[str, np.ndarray], menu: Menu, settings:
     draws, domains = select(draws, settings.k, domains)
     rng = np.random.default_rng(seed)
     checkpoints = list(checkpoints)
-    draws, noise = thin(draws, settings.max_draws, noise, rng=rng)  # a random subset
-    noise = {k: np.asarray(v, float) for k, v in noise.items()}
+    if draws.noise is None:
+        raise BayeslawError("the draws carry no observation noise (sigma, nu), which says "
+                            "how much a run would tell: use a fitted posterior's draws, or "
+                            "draws.with_noise({'sigma': ..., 'nu': ...})")
+    draws = thin(draws, settings.max_draws, rng=rng)  # a random subset
+    noise = draws.noise
     cands = enumerate_candidates(menu, checkpoints, max_run_flops=settings.max_run_flops,
                                  exclude=done)
     if not cands:

@@ -51,7 +51,7 @@ def _fitter(ctx: Context, law: str):
 
     def fitter(runs):
         post = fit(runs, law, domains=ctx.domains, **kw)
-        return post.draws, post.noise
+        return post.draws  # with their noise
 
     return fitter, kw
 

@@ -29,7 +29,7 @@ def _posterior(ctx: Context, law: str):
 
 def thin(draws, n: int = 500):
     """At most ``n`` evenly spaced draws: the planner's cost grows with draws x domains."""
-    from bayeslaw.report.predictive import thin as evenly
+    from bayeslaw.draws import thin as evenly
 
     return evenly(draws, n)
 

@@ -21,7 +21,7 @@ class Interrupted(Exception):
 
 
 def fixed_fitter(runs):
-    return DRAWS, noise(DRAWS.n_draws)
+    return DRAWS.with_noise(noise(DRAWS.n_draws))
 
 
 def executor(fail_after=None):

@@ -72,8 +72,7 @@ def test_pair_plot_of_a_point_mass_does_not_warn():
 
 def test_predictive_check_counts_runs_outside(runs, draws):
     obs = np.array([r.loss for r in runs])
-    samples = ff.predictive_samples(draws, {"sigma": np.full(draws.n_draws, 0.01),
-                                            "nu": np.full(draws.n_draws, 8.0)}, runs)
+    samples = ff.predictive_samples(draws.with_noise({"sigma": 0.01, "nu": 8.0}), runs)
     assert samples.shape == (draws.n_draws, len(runs))
     obs_bad = obs.copy()
     obs_bad[:5] *= 3  # five runs far above any prediction

@@ -20,8 +20,8 @@ def full_inputs(draws, runs):
     rec = {"params": 1.1e6, "pretrain_tokens": 2.0e7, "specialize_tokens": 2.0e6,
            "pretrain_share": 0.83, "loss": 2.0, "loss_interval": _q(2.0)}
     return ReportInputs(
-        draws=draws, runs=runs, budget=10 * C, k=2, domains=["foldoc", "code"],
-        noise={"sigma": np.full(draws.n_draws, 0.01), "nu": np.full(draws.n_draws, 6.0)},
+        draws=draws.with_noise({"sigma": 0.01, "nu": 6.0}), runs=runs, budget=10 * C, k=2,
+        domains=["foldoc", "code"],
         provenance={"bayeslaw_version": "0.1.0", "command": "bayeslaw report --out r.html",
                     "seed": 3},
         diagnostics={"parameters": [{"parameter": "alpha", "r_hat": 1.002, "ess_bulk": 900,

@@ -54,11 +54,12 @@ def test_predictive_noise_is_student_t_on_log_loss():
 
 
 def test_thin_is_deterministic_and_keeps_ends(draws):
-    t = pred.thin(draws, 10)
+    from bayeslaw.draws import thin
+
+    t = thin(draws.with_noise({"sigma": np.arange(draws.n_draws)}), 10)
     assert t.n_draws == 10
     np.testing.assert_array_equal(t.params["alpha"][[0, -1]], draws.params["alpha"][[0, -1]])
-    noise = pred.thin_noise({"sigma": np.arange(draws.n_draws)}, draws.n_draws, 10)
-    assert noise["sigma"][0] == 0 and noise["sigma"][-1] == draws.n_draws - 1
+    assert t.noise["sigma"][0] == 0 and t.noise["sigma"][-1] == draws.n_draws - 1
 
 
 def test_heavy_tailed_noise_stays_finite():

@@ -136,7 +136,7 @@ def test_max_draws_thins_draws_and_noise_alike(fitted):
     with pytest.warns(UnconvergedWarning):
         thin = report_inputs(post, runs, max_draws=30, **kw)
     assert full.draws.n_draws == 100 and thin.draws.n_draws == 30
-    assert len(thin.noise["sigma"]) == 30
+    assert len(thin.draws.noise["sigma"]) == 30
     # evenly spaced: the first and last draws are kept, in order
     np.testing.assert_array_equal(thin.draws.params["alpha"][[0, -1]],
                                   full.draws.params["alpha"][[0, -1]])

@@ -17,9 +17,10 @@ MENU_ARGS = ["--menu-params", *map(str, MENU.params), "--menu-pretrain-tokens",
 
 @pytest.fixture
 def fake_posterior(monkeypatch):
-    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (DRAWS, noise(400), {}))
+    monkeypatch.setattr(suggest_cli, "load_posterior",
+                        lambda args: (DRAWS.with_noise(noise(400)), {}))
     monkeypatch.setattr(loop_cli, "make_fitter",
-                        lambda args: (lambda runs: (DRAWS, noise(400))))
+                        lambda args: (lambda runs: DRAWS.with_noise(noise(400))))
 
 
 def test_suggest_json_and_specs_file(fake_posterior, tmp_path, capsys):
@@ -87,7 +88,8 @@ def test_table_shows_regret_removed_in_percent_and_the_shared_pretraining():
 
 def test_suggest_on_a_settled_posterior_still_ranks_n_runs(monkeypatch, tmp_path, capsys):
     point = DRAWS.subset(np.zeros(DRAWS.n_draws, int))  # no doubt left: nothing to decide
-    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (point, noise(400), {}))
+    monkeypatch.setattr(suggest_cli, "load_posterior",
+                        lambda args: (point.with_noise(noise(400)), {}))
     RunStore(tmp_path / "r.db").close()
     code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--n", "4",
                  "--store", str(tmp_path / "r.db"), "--json", *MENU_ARGS])
@@ -104,7 +106,8 @@ def test_suggest_for_two_measured_and_two_new_domains(monkeypatch, tmp_path, cap
     from tests.test_population import _draws
 
     draws = _draws(60)  # domains a and b, with a fitted population
-    monkeypatch.setattr(suggest_cli, "load_posterior", lambda args: (draws, noise(60), {}))
+    monkeypatch.setattr(suggest_cli, "load_posterior",
+                        lambda args: (draws.with_noise(noise(60)), {}))
     RunStore(tmp_path / "r.db").close()
     code = main(["suggest", "--posterior", "p.nc", "--budget", str(BUDGET), "--new-domains",
                  "2", "--n", "2", "--worlds", "16", "--store", str(tmp_path / "r.db"),
@@ -124,7 +127,7 @@ def test_loop_fits_the_stacked_mixture_of_comma_separated_laws(monkeypatch):
     import bayeslaw.fit as fit_pkg
 
     calls = []
-    post = SimpleNamespace(draws="draws", noise="noise")
+    post = SimpleNamespace(draws="draws")
     monkeypatch.setattr(fit_pkg, "fit", lambda runs, law, **kw: calls.append(("fit", law)) or post,
                         raising=False)
     monkeypatch.setattr(fit_pkg, "fit_stack",
@@ -132,7 +135,7 @@ def test_loop_fits_the_stacked_mixture_of_comma_separated_laws(monkeypatch):
                         raising=False)
     args = argparse.Namespace(law="domain_gap, saturation", domain=None, chains=2, warmup=10,
                               samples=10, seed=0)
-    assert loop_cli.make_fitter(args)([]) == ("draws", "noise")
+    assert loop_cli.make_fitter(args)([]) == "draws"
     args.law = "chinchilla"
     loop_cli.make_fitter(args)([])
     assert calls == [("stack", ("domain_gap", "saturation")), ("fit", "chinchilla")]

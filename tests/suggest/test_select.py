@@ -17,7 +17,7 @@ def _cands(specs):
 
 def test_batch_respects_caps_and_has_no_duplicates():
     cap, campaign = 6 * 300_000 * 1_300_000, 6 * 300_000 * 2_000_000
-    s = suggest(DRAWS, noise(150), MENU,
+    s = suggest(DRAWS.with_noise(noise(150)), MENU,
                 Settings(budget=BUDGET, q=6, max_run_flops=cap, campaign_flops=campaign,
                          n_worlds=32))
     assert 0 < len(s.specs) <= 6
@@ -35,7 +35,7 @@ def test_specs_branch_from_checkpoints_and_skip_done_runs():
     ckpts = [Checkpoint(f"ck{n}", params=n, pretrain_tokens=d, path="x")
              for n in MENU.params for d in MENU.pretrain_tokens if d > 0]
     done = [(n, d, 0, "default") for n in MENU.params for d in MENU.pretrain_tokens if d > 0]
-    s = suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, q=4, n_worlds=32),
+    s = suggest(DRAWS.with_noise(noise(150)), MENU, Settings(budget=BUDGET, q=4, n_worlds=32),
                 checkpoints=ckpts, done=done)
     for x in s.specs:
         assert (x["params"], x["pretrain_tokens"], x["specialize_tokens"], "default") not in done
@@ -46,12 +46,12 @@ def test_specs_branch_from_checkpoints_and_skip_done_runs():
 
 def test_no_candidate_under_the_cap_is_a_clear_error():
     with pytest.raises(BayeslawError, match="max_run_flops"):
-        suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, max_run_flops=1.0))
+        suggest(DRAWS.with_noise(noise(150)), MENU, Settings(budget=BUDGET, max_run_flops=1.0))
 
 
 def test_a_certain_posterior_is_settled_and_still_ranks_q_runs():
     point = DRAWS.subset(np.zeros(150, int))  # every draw the same: nothing to learn
-    s = suggest(point, noise(150), MENU, Settings(budget=BUDGET, q=3, n_worlds=16))
+    s = suggest(point.with_noise(noise(150)), MENU, Settings(budget=BUDGET, q=3, n_worlds=16))
     assert s.regret_now == pytest.approx(0.0, abs=1e-15) and s.regret_after == s.regret_now
     assert s.settled and s.valued_specs == [] and len(s.specs) == 3
     assert len({(x["params"], x["pretrain_tokens"], x["specialize_tokens"]) for x in s.specs}) == 3
@@ -70,7 +70,7 @@ def _groups(specs):
 def test_runs_sharing_pretraining_name_it_and_their_costs_add_up():
     """Every trunk pretrained once: a group's listed costs are 6 N (max D + sum D'), the
     later members name the first with ``after``; the groups ranked best first."""
-    s = suggest(DRAWS, noise(150), MENU, Settings(budget=BUDGET, q=6, n_worlds=32))
+    s = suggest(DRAWS.with_noise(noise(150)), MENU, Settings(budget=BUDGET, q=6, n_worlds=32))
     assert len(s.specs) == 6
     shared = [g for g in _groups(s.specs) if len(g) > 1]
     assert shared, "this menu's batch reuses a trunk"
