@@ -77,8 +77,8 @@ def make_executor(args: argparse.Namespace):
 
 def cmd_loop(args: argparse.Namespace) -> int:
     from bayeslaw.checks import output
-    from bayeslaw.cli.common import open_store
-    from bayeslaw.cli.suggest import menu_from, settings_from
+    from bayeslaw.cli.common import flag_remedy, open_store
+    from bayeslaw.cli.suggest import SUGGEST_REMEDIES, menu_from, settings_from
     from bayeslaw.errors import BayeslawError
     from bayeslaw.flow.loop import LoopConfig, run_loop
 
@@ -97,8 +97,9 @@ def cmd_loop(args: argparse.Namespace) -> int:
         cfg = LoopConfig(flops=args.experiment_flops, regret=args.regret,
                          max_batches=args.max_batches, initial=args.initial,
                          growth=args.growth if args.growth > 0 else None)
-        state = run_loop(store, make_fitter(args), executor, menu, settings_from(args), cfg,
-                         args.state, domains=domains, seed=args.seed, log=log)
+        with flag_remedy(SUGGEST_REMEDIES):  # the suggester's facts, with this command's flags
+            state = run_loop(store, make_fitter(args), executor, menu, settings_from(args),
+                             cfg, args.state, domains=domains, seed=args.seed, log=log)
     if args.json:
         emit_json(state)
     return 0
