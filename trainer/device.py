@@ -20,7 +20,7 @@ def pick(requested: str = "auto") -> str:
     if requested == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise BayeslawError("--device cuda asked for but no GPU is visible; use --device cpu")
+        raise BayeslawError(f"device {requested!r} asked for but no GPU is visible; use cpu")
     return requested
 
 

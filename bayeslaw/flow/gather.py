@@ -127,8 +127,8 @@ def report_inputs(posterior, runs: Sequence, *, budget: float | None = None,
         draws = thin(draws, max_draws)  # their noise alike
     used = runs_of(posterior, runs)
     if not used:
-        raise BayeslawError("none of the posterior's runs is in the store; pass the --store "
-                            "the posterior was fitted from")
+        raise BayeslawError("none of the posterior's runs is among the runs given; use the "
+                            "store the posterior was fitted from")
     if plan is not None:
         budget = budget or plan["budget"]
         k = k or plan["k"]
