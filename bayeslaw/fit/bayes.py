@@ -97,7 +97,12 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
         draws so far are kept: R-hat and ESS only need more of them); after
         divergences, or with a tenth of the draws at the maximum tree depth, the
         adaptation was wrong, so the chains start again with twice the warmup and
-        draws (after divergences also ``target_accept`` halfway to 1: smaller steps).
+        draws (after divergences also ``target_accept`` halfway to 1: smaller steps,
+        and every per-domain latent non-centred, :func:`bayeslaw.fit.model._per_domain`
+        with ``c_d = 0``: divergences in a pooled fit are the funnel between the domains'
+        latents and their spread, Betancourt & Girolami 2015, which the centring chosen
+        from the mode, :func:`bayeslaw.fit.start.centring`, can misjudge when the domains
+        lie closer together than their data pin each one).
         Each time with the next seed. The posterior records the settings it was drawn with
         (``warmup``, ``samples``: the draws per chain) and ``escalations``; if it still
         fails, its checks say so.
@@ -146,3 +151,8 @@ def fit(runs: Sequence, law: str | Law = "domain_gap", *, domains: Sequence[str]
             warmup, samples, drawn = 2 * warmup, 2 * samples, 0  # the adaptation failed
         if post.convergence.divergences:  # the adapted step size is too large
             target_accept = (1.0 + target_accept) / 2
+            # and the pooling may hold a funnel the centring did not foresee (domains
+            # closer together than their data pin them): the per-domain latents are
+            # sampled non-centred from now on (model._per_domain, c_d = 0)
+            arrays = {k: (jnp.zeros_like(v) if k.startswith("centring_") else v)
+                      for k, v in arrays.items()}

@@ -84,9 +84,11 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     plan_table, suggest_table = tables.get("plan", {}), tables.get("suggest", {})
     largest = max(r.flops for r in runs)
     budget = float(plan_table.get("budget") or plan_table.get("budget_factor", 10) * largest)
-    k = int(plan_table.get("domains", len(post.domains)))
-    say(f"planning for {budget:.3g} FLOPs ({budget / largest:.0f}x the largest run), k = {k}")
-    inputs = report_inputs(post, runs, budget=budget, k=k, comparison=(
+    new = int(plan_table.get("new_domains", 0))  # domains not measured: from the population
+    k = int(plan_table.get("domains", len(post.domains) + new))
+    say(f"planning for {budget:.3g} FLOPs ({budget / largest:.0f}x the largest run), k = {k}"
+        + (f" ({k - new} measured, {new} not yet measured)" if new else ""))
+    inputs = report_inputs(post, runs, budget=budget, k=k, new_domains=new, comparison=(
         table_from_compare(rows) if rows else None), n_suggest=int(suggest_table.get("n", 4)),
         checkpoints=checkpoints, provenance={**_made(), **posterior_provenance(post),
                                              **(provenance or {})},
@@ -100,7 +102,7 @@ def run_analysis(tables: Mapping[str, Any], store_path: Path, out_dir: Path, *,
     report = build_report(inputs)
     write_report(report, report_path)
     report.close()
-    return {"law": law, "n_runs": len(runs), "budget": budget, "k": k,
+    return {"law": law, "n_runs": len(runs), "budget": budget, "k": k, "new_domains": new,
             "posterior": str(out_dir / "posterior.nc"), "report": str(report_path),
             "plan": inputs.plan, "suggestions": inputs.suggestions, "notes": inputs.notes,
             **({"diagnostics": inputs.convergence} if inputs.convergence else {})}

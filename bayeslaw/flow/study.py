@@ -110,13 +110,14 @@ def load(path: str | Path) -> Study:
 _TABLE_CHECKS = {
     "fit": {"chains": "integer", "warmup": "integer", "samples": "integer",
             "holdout": "fraction"},
-    "plan": {"budget": "positive", "budget_factor": "positive", "domains": "integer"},
+    "plan": {"budget": "positive", "budget_factor": "positive", "domains": "integer",
+             "new_domains": ("integer", 0)},  # (check, minimum)
     "suggest": {"n": "integer"},
 }
 
 
 # Every key the analysis tables take: a typo is an error, not a silently ignored setting.
-_TABLE_KEYS = {"plan": {"budget", "budget_factor", "domains"}, "suggest": {"n"},
+_TABLE_KEYS = {"plan": {"budget", "budget_factor", "domains", "new_domains"}, "suggest": {"n"},
                "report": {"out"}}
 
 
@@ -136,10 +137,16 @@ def check_tables(study: Study) -> None:
         for key, check in keys.items():
             value = study.tables.get(table, {}).get(key)
             if value is not None:
+                name, *minimum = check if isinstance(check, tuple) else (check,)
                 try:
-                    getattr(checks, check)(value, f"[{table}] {key}")
+                    getattr(checks, name)(value, f"[{table}] {key}", *minimum)
                 except BayeslawError as e:
                     raise BayeslawError(f"study {study.path}: {e}") from None
+    plan = study.tables.get("plan", {})
+    if plan.get("new_domains") and plan.get("domains") and plan["new_domains"] >= plan["domains"]:
+        raise BayeslawError(f"study {study.path}: [plan] new_domains = {plan['new_domains']} "
+                            f"leaves no measured domain among domains = {plan['domains']} (k); "
+                            "the new ones are drawn from the measured ones' population")
 
 
 def import_files(study: Study, store_path: str | Path,

@@ -340,3 +340,15 @@ def test_study_tables_refuse_unknown_keys(d, capsys, table, key):
     study.write_text('[study]\nname = "x"\nstore = "runs.db"\n'
                      f"[train]\nparams = [1e4]\npretrain_tokens = [1e4]\n[{table}]\n{key} = 1\n")
     refused(d, capsys, ["study", "run", str(study)], f"unknown [{table}] key(s) {key}")
+
+
+@pytest.mark.parametrize("plan, reason", [
+    ("new_domains = -1", "[plan] new_domains must be >= 0"),
+    ("new_domains = 1.5", "[plan] new_domains must be an integer"),
+    ('new_domains = "one"', "[plan] new_domains must be an integer"),
+    ("domains = 4\nnew_domains = 4", "new_domains = 4 leaves no measured domain")])
+def test_study_plan_new_domains_is_checked_before_any_work(d, capsys, plan, reason):
+    study = d / "study.toml"
+    study.write_text('[study]\nname = "x"\nstore = "runs.db"\n'
+                     f"[train]\nparams = [1e4]\npretrain_tokens = [1e4]\n[fit]\n[plan]\n{plan}\n")
+    refused(d, capsys, ["study", "run", str(study)], reason)

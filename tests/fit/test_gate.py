@@ -179,3 +179,35 @@ def test_fit_resumes_chains_that_only_need_more_draws(monkeypatch):
     post = fit(runs, "chinchilla", chains=2, warmup=10, samples=80, seed=4)
     assert calls == [(10, 80, 4, 0.9, False), (20, 160, 5, 0.9, False)]
     assert post.attrs["samples"] == 160
+
+
+def test_fit_samples_the_domains_non_centred_after_divergences(monkeypatch):
+    """The first attempt samples each per-domain latent with the centring chosen from
+    the mode (c_d > 0); after divergences the restart samples them all non-centred
+    (c_d = 0). Sampler and posterior are stand-ins: only the data the sampler gets are
+    checked."""
+    from types import SimpleNamespace
+
+    from bayeslaw.fit import bayes, fit, nuts
+
+    seen = []
+
+    def fake_run(model, data, y, *, chains, samples, **kw):
+        seen.append({k: np.asarray(v) for k, v in data.items() if k.startswith("centring_")})
+        shape = (chains, samples)
+        return nuts.NutsResult({}, {"num_steps": np.full(shape, 7),
+                                    "potential_energy": np.zeros(shape)}, "vectorized")
+
+    diverged = SimpleNamespace(convergence=SimpleNamespace(ok=False, divergences=3))
+    monkeypatch.setattr(nuts, "run", fake_run)
+    monkeypatch.setattr(bayes, "log_lik_grid", lambda *a: None)
+    monkeypatch.setattr(bayes, "_prior_predictive", lambda *a: np.zeros((1, 1, 1)))
+    monkeypatch.setattr(bayes, "build", lambda *a: diverged)
+    law = get("domain_gap")
+    runs = [*simulate(law, TRUTH["domain_gap"], n=20, seed=0, domain="a"),
+            *simulate(law, TRUTH["domain_gap"], n=20, seed=1, domain="b")]
+    assert fit(runs, law, chains=2, warmup=10, samples=20, seed=0) is diverged
+    first, second = seen
+    assert set(first) == {f"centring_{p}" for p in law.domain_params} == set(second)
+    assert all((c > 0).all() and c.shape == (2,) for c in first.values())
+    assert all((c == 0).all() for c in second.values())

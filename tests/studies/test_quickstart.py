@@ -20,7 +20,7 @@ def _tiny_copy(tmp_path: Path) -> Path:
     doc = tomllib.loads(STUDY.read_text())
     doc["study"].update(store=str(tmp_path / "runs.db"), out=str(tmp_path / "out"))
     doc["import"]["files"] = [str((STUDY.parent / f).resolve()) for f in doc["import"]["files"]]
-    doc["train"].update(params=[3e3], pretrain_tokens=2e4, specialize_tokens=[5e3, 2e4])
+    doc["train"].update(params=[3e3], pretrain_tokens=2e4, specialize_tokens=[5e3])
     doc["train"]["settings"].update(batch_size=16, block_size=32, eval_tokens=2048)
     doc["fit"].update(laws=["chinchilla", "domain_gap"], chains=2, warmup=100, samples=100,
                       escalate=0)
@@ -40,11 +40,15 @@ def test_quickstart_runs_end_to_end(tmp_path, capsys):
     assert main(["study", "run", str(_tiny_copy(tmp_path)), "--no-progress", "--json",
                  "--allow-unconverged"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["imported"] == 27 and summary["records"] == 3
+    assert summary["imported"] == 87 and summary["records"] == 6  # 3 domains x D' = 0, 5e3
     analysis = summary["analysis"]
-    assert analysis["n_runs"] == 30 and analysis["k"] == 7
-    rec = analysis["plan"]["recommended"]
-    spent = 6 * rec["params"] * (rec["pretrain_tokens"] + 7 * rec["specialize_tokens"])
+    assert analysis["n_runs"] == 93 and analysis["k"] == 4 and analysis["new_domains"] == 1
+    plan = analysis["plan"]
+    assert sorted(plan["domains"]) == ["foldoc", "new-1", "python", "wordnet"]
+    rec = plan["recommended"]
+    per_domain = rec["specialize_tokens_per_domain"]
+    assert sorted(per_domain) == sorted(plan["domains"])
+    spent = 6 * rec["params"] * (rec["pretrain_tokens"] + sum(per_domain.values()))
     assert abs(spent - analysis["budget"]) < 1e-6 * analysis["budget"]
     assert analysis["suggestions"], "the quickstart must suggest next runs"
     html = Path(analysis["report"]).read_text()
