@@ -11,9 +11,10 @@ Wall seconds and the children's CPU seconds (user + sys) are printed with the lo
 average: on a shared machine the wall time grows with the load, the CPU time much less.
 
     python bench/bench_cli.py [--posterior out/quickstart/posterior.nc]
-        [--store out/quickstart/runs.db] [--budget 2.77e13] [--domains 7]
+        [--store out/quickstart/runs.db] [--budget B --domains K --new-domains M]
 
-The defaults are the README's main job's outputs (run it first).
+The defaults are the README's main job's outputs (run it first): the posterior, its
+store, and the request of the plan.json beside the posterior (budget, k, new domains).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def timed(cmd: list[str], expect: int = 0) -> tuple[float, float]:
@@ -44,14 +46,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--posterior", default="out/quickstart/posterior.nc")
     ap.add_argument("--store", default="out/quickstart/runs.db")
-    ap.add_argument("--budget", default="2.7704033280e13")
-    ap.add_argument("--domains", default="7")
+    ap.add_argument("--budget", help="default: the budget of plan.json beside the posterior")
+    ap.add_argument("--domains", help="k; default: that plan's")
+    ap.add_argument("--new-domains", help="default: that plan's domains named new-*")
     a = ap.parse_args()
+    if a.budget is None or a.domains is None or a.new_domains is None:
+        import json
+
+        made = json.loads((Path(a.posterior).parent / "plan.json").read_text())
+        a.budget = a.budget or repr(made["budget"])
+        a.domains = a.domains or str(made["k"])
+        a.new_domains = a.new_domains or str(sum(d.startswith("new-") for d in made["domains"]))
     exe = [sys.executable, "-m", "bayeslaw"]
     out = os.path.join(tempfile.mkdtemp(), "report.html")
     cases = [
         ("plan --json", exe + ["plan", "--posterior", a.posterior, "--budget", a.budget,
-                               "--domains", a.domains, "--json"], 0, 5.0),
+                               "--domains", a.domains, "--new-domains", a.new_domains,
+                               "--json"], 0, 5.0),
         ("usage error", exe + ["plan", "--budget", "abc"], 2, 1.0),
         ("report", exe + ["report", "--posterior", a.posterior, "--store", a.store,
                           "--out", out, "--force"], 0, 15.0),
