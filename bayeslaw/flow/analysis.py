@@ -23,7 +23,7 @@ def _fit_settings(table: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise BayeslawError(f"unknown [fit] key(s) {', '.join(unknown)}; "
                             f"known: {', '.join(sorted(FIT_KEYS))}")
-    return {k: table[k] for k in ("chains", "warmup", "samples", "seed", "escalate")
+    return {k: table[k] for k in ("chains", "warmup", "samples", "seed", "escalate", "priors")
             if k in table}
 
 

@@ -192,7 +192,11 @@ def run_study(study: Study, store: str | Path, out: Path | None, *,
     if "fit" in study.tables and out is not None:
         from bayeslaw.flow.analysis import run_analysis
 
-        summary["analysis"] = run_analysis(study.tables, Path(store), out, say=say,
+        tables = dict(study.tables)
+        if isinstance(tables["fit"].get("priors"), str):  # a prior file, beside the study's
+            tables["fit"] = {**tables["fit"],
+                             "priors": str(study.path.parent / tables["fit"]["priors"])}
+        summary["analysis"] = run_analysis(tables, Path(store), out, say=say,
                                            provenance=provenance,
                                            allow_unconverged=allow_unconverged)
         say(f"study {study.name}: report at {summary['analysis']['report']}")
