@@ -1,0 +1,147 @@
+"""Active design check of split-validation-2, repeated (see run.py).
+
+For each campaign c of ``[active] campaigns`` (training seed 100 + c, its own stores, so
+campaigns are independent replicates of the noise): from the same small seed design
+(the first study's ``active.seed_design``), (a) the suggestion loop (fit -> suggest ->
+train -> refit, bayeslaw.suggest.loop) on the real trainer for ``flops`` of experiment
+compute beyond the seed design, and (b) the uniform grid of the same cost over the same
+menu (bayeslaw.validate.uniform_grid). Each design's fit then plans the split at the
+decision budget and the planned N (the N at which the share curve was measured), and
+is judged by the realized regret of its planned share on the measured share curve:
+f(s_design) - min f, f the curve's smoothing spline (bayeslaw.validate.curve).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from active import seed_design
+from analysis import _completed, thin
+from steps import Context, export, log, settings
+from training import train, user_domains
+
+
+def menu(ctx: Context):
+    from bayeslaw.suggest.candidates import Menu
+
+    sw, acfg = ctx.cfg["sweep"], ctx.cfg["active"]
+    D = float(sw["pretrain_tokens"])
+    return Menu(params=tuple(int(n) for n in acfg.get("params", sw["params"])),
+                pretrain_tokens=tuple(int(D / 2**i) for i in reversed(range(sw["checkpoints"]))),
+                specialize_tokens=(0, *sorted(int(x) for x in sw["specialize_tokens"])),
+                domains=tuple(ctx.domains))
+
+
+def fit_kw(ctx: Context) -> dict:
+    acfg, fcfg = ctx.cfg["active"], ctx.cfg["fit"]
+    keys = ("chains", "warmup", "samples", "seed", "escalate")
+    return {k: acfg.get(k, fcfg.get(k)) for k in keys if acfg.get(k, fcfg.get(k)) is not None}
+
+
+def executor(ctx: Context, threads: int = 1):
+    """The loop's executor: the trainer in this process, with the general corpus."""
+    from trainer.runner import Options, execute
+    from trainer.spec import RunSpec
+
+    def run(specs, store) -> None:
+        opts = Options(store=str(store.path), device=ctx.device, threads=threads,
+                       progress=False, user_domains=user_domains(ctx))
+        for s in specs:
+            execute(RunSpec.from_dict(s), settings(ctx), opts)
+
+    return run
+
+
+def _specs(cands, seed: int):
+    from bayeslaw.suggest.candidates import to_spec
+    from trainer.spec import RunSpec
+
+    return [RunSpec.from_dict(to_spec(c, cost_flops=0.0, score=0.0, seed=seed)) for c in cands]
+
+
+def campaign(ctx: Context, c: int, law: str, budget: float) -> dict:
+    """Run (or resume) campaign ``c``: the loop, then the grid of the loop's cost."""
+    from bayeslaw.fit import fit
+    from bayeslaw.runs.store import RunStore
+    from bayeslaw.suggest.candidates import batch_cost
+    from bayeslaw.suggest.loop import LoopConfig, run_loop
+    from bayeslaw.suggest.select import Settings
+    from bayeslaw.validate import uniform_grid
+
+    acfg, m, seed = ctx.cfg["active"], menu(ctx), 100 + c
+    start = seed_design(m)
+    loop, grid = f"active-loop-{c}", f"active-grid-{c}"
+    train(ctx, loop, _specs(start, seed))
+    kw = fit_kw(ctx)
+
+    def fitter(runs):
+        post = fit(runs, law, domains=ctx.domains, **kw)
+        return post.draws, post.noise
+
+    with RunStore(ctx.store(loop)) as store:
+        state = run_loop(store, fitter, executor(ctx), m,
+                         Settings(budget=budget, k=len(ctx.domains),
+                                  q=int(acfg.get("batch", 4)), method="reweight",
+                                  run_seed=seed),
+                         LoopConfig(flops=float(acfg["flops"]), regret=0.0, growth=None),
+                         ctx.out / f"{loop}.state.json", domains=ctx.domains, seed=c,
+                         log=lambda msg: log(f"{loop}: {msg}"))
+    export(ctx, loop)
+    seed_cost = batch_cost(start)
+    design = uniform_grid(m, seed_cost + state["spent"], start=start)
+    train(ctx, grid, _specs(design, seed))
+    return {"seed": seed, "seed_design_flops": seed_cost, "loop_flops": seed_cost + state["spent"],
+            "grid_flops": batch_cost(design), "loop_stopped": state.get("stopped"),
+            "loop_history": state["history"]}
+
+
+def judge(ctx: Context, law: str, runs, budget: float, N: int, curve) -> dict:
+    """Fit ``runs``, plan the share at the budget and N; its regret on the measured curve."""
+    from bayeslaw.fit import fit
+    from bayeslaw.plan import Constraints, plan
+
+    post = fit(runs, law, domains=ctx.domains, **fit_kw(ctx))
+    p = plan(thin(post.draws), budget, len(ctx.domains), domains=ctx.domains,
+             constraints=Constraints(params=float(N)))
+    share = float(p.recommended.pretrain_share)
+    lo, hi = min(curve["share"]), max(curve["share"])
+    f = np.interp(np.clip(share, lo, hi), curve["share"], curve["loss"])
+    best = min(curve["loss"])
+    band = p.to_dict()["intervals"]["pretrain_share"]
+    return {"n_runs": len(runs), "planned_share": share, "share_band": [band["q05"],
+                                                                         band["q95"]],
+            "expected_regret": p.expected_regret, "realized_regret": float(f - best),
+            "relative_realized_regret": float((f - best) / best)}
+
+
+def active(ctx: Context) -> None:
+    acfg = ctx.cfg["active"]
+    law = acfg.get("law", "domain_gap")
+    dec = ctx.results()["decision"]
+    budget, N, curve = dec["budget"], dec["params"], dec["curve"]["curve"]
+    out = {"law": law, "budget": budget, "params": N, "campaigns": {}}
+    for c in acfg.get("campaigns", [0]):
+        row = campaign(ctx, c, law, budget)
+        for design in ("loop", "grid"):
+            runs = _completed(ctx, f"active-{design}-{c}")
+            row[design] = judge(ctx, law, runs, budget, N, curve)
+            log(f"campaign {c} {design}: {len(runs)} runs, share "
+                f"{row[design]['planned_share']:.3f}, realized regret "
+                f"{row[design]['relative_realized_regret']:.3%}")
+        out["campaigns"][str(c)] = row
+        ctx.save("active", out)
+    out["summary"] = summary(out["campaigns"])
+    ctx.save("active", out)
+
+
+def summary(campaigns: dict) -> dict:
+    """Per design: mean realized regret over campaigns and the paired loop - grid
+    difference (bayeslaw.validate.paired_comparison, campaigns as the pairs)."""
+    from bayeslaw.validate import paired_comparison
+
+    reg = {d: {int(c): row[d]["relative_realized_regret"] for c, row in campaigns.items()}
+           for d in ("loop", "grid")}
+    out = {d: {"mean_relative_regret": float(np.mean(list(v.values()))), "n": len(v)}
+           for d, v in reg.items()}
+    if len(campaigns) > 1:
+        out["grid_minus_loop"] = paired_comparison(reg, "loop")["grid"]
+    return out

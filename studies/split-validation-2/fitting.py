@@ -1,0 +1,80 @@
+"""Fit and extrapolation steps of split-validation-2 (see run.py).
+
+``fit``: every law by NUTS on the sweep (the first study's step, analysis.fit), then the
+averaged posterior: the laws' PSIS-LOO stacking mixture (Yao et al. 2018;
+bayeslaw/fit/stack.py) widened by the extrapolation calibration learned by backtesting on
+the fit runs alone (bayeslaw/fit/calibrate.py; L-BFGS folds, as the first study's
+averaged.py). The plan of the decision step is made from it.
+
+``extrapolation``: every held-out run predicted by each law, by the stacked mixture and
+by the calibrated mixture (the averaged posterior): median, 90% interval, error, coverage.
+"""
+
+from __future__ import annotations
+
+import json
+
+from analysis import _completed, _posterior
+from analysis import fit as fit_laws
+from steps import Context, log
+
+AVERAGED = "posterior-averaged.nc"
+
+
+def averaged(ctx: Context):
+    """The averaged (stacked, calibrated) posterior, from the step's file."""
+    from bayeslaw.fit.stackfile import load
+
+    if "averaged" not in ctx.cache:
+        ctx.cache["averaged"] = load(ctx.out / AVERAGED)
+    return ctx.cache["averaged"]
+
+
+def fit(ctx: Context) -> None:
+    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
+    from bayeslaw.fit.stack import stack
+    from bayeslaw.fit.stackfile import save
+
+    fit_laws(ctx)
+    posts = [_posterior(ctx, law) for law in ctx.cfg["fit"]["laws"]]
+    st = stack(posts)
+    ids = set(st.run_ids)
+    runs = [r for r in _completed(ctx, "sweep") if r.run_id in ids]
+    method = ctx.cfg["fit"].get("backtest", "lbfgs")
+    folds = folds_for(fold_fits(runs, stacked_laws(st), method=method), st)
+    calib = from_folds(folds, runs, method)
+    st = st.with_calibration(calib)
+    save(st, ctx.out / AVERAGED)
+    ctx.cache["averaged"] = st
+    ctx.save("averaged", {"weights": st.weight_of(), "backtest": method,
+                          "calibration": json.loads(calib.to_json()), "n_runs": len(runs)})
+    log(f"averaged: weights {st.weight_of()}; calibration tau {calib.tau:.4g}, "
+        f"p {calib.power:.3g} ({calib.folds} folds, {calib.n_heldout} points)")
+
+
+def strategies(ctx: Context) -> dict:
+    """Every predictive the study judges: each law, the stacked mixture, the averaged one."""
+    st = averaged(ctx)
+    out = {law: _posterior(ctx, law) for law in ctx.cfg["fit"]["laws"]}
+    out["stacked"] = st.with_calibration(None)
+    out["averaged"] = st
+    return out
+
+
+def extrapolation(ctx: Context) -> None:
+    from bayeslaw.validate import extrapolation_rows, summarize_extrapolation
+
+    held = _completed(ctx, "holdout")
+    largest = ctx.results()["fit"]["largest_fitted_flops"]
+    out = {}
+    for name, post in strategies(ctx).items():
+        rows = extrapolation_rows(post, held, seed=int(ctx.cfg["fit"].get("seed", 0)))
+        out[name] = {"summary": summarize_extrapolation(rows), "rows": rows}
+        s = out[name]["summary"]
+        log(f"extrapolation {name}: |error| {s['mean_abs_rel_error'] or float('nan'):.4f}, "
+            f"bias {s['mean_rel_error'] or float('nan'):+.4f}, coverage90 {s['coverage90']}")
+    ctx.save("extrapolation", {"n_holdout": len(held), "largest_fitted_flops": largest,
+                               "holdout_params": sorted({r.params for r in held}),
+                               "flops_ratio": [min((r.flops for r in held), default=0) / largest,
+                                               max((r.flops for r in held), default=0) / largest],
+                               "strategies": out})
