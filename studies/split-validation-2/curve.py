@@ -101,15 +101,18 @@ def arms_of(ctx: Context, dec: dict) -> tuple[list, list]:
     return main, variants
 
 
-def arm_specs(arm, seed: int, cooldown: float) -> list[tuple[dict, dict]]:
-    """``Arm.specs`` with the domains of equal D'_i in one spec: the trainer then trains
-    (and evaluates on every domain) one cooldown at D for them instead of one per domain."""
+def arm_specs(arm, seed: int, cooldown: float, parts: list[list[str]]) -> list[tuple[dict, dict]]:
+    """``Arm.specs`` with the domains of equal D'_i within each part of ``parts`` in one
+    spec: the trainer then trains one cooldown at D for them (evaluated on each) instead
+    of one per domain; the parts can run in two workers that share the pretraining
+    stream (the second waits for the stream's lock and loads the checkpoint)."""
     specs = arm.specs(seed, cooldown)
     if arm.name in ("from_scratch", "no_specialization"):
         return specs
     merged: dict[tuple, tuple[dict, dict]] = {}
     for spec, over in specs:
-        key = (spec["pretrain_tokens"], tuple(spec["specialize_tokens"]))
+        part = next(i for i, p in enumerate(parts) if spec["domains"][0] in p)
+        key = (part, spec["pretrain_tokens"], tuple(spec["specialize_tokens"]))
         if key in merged:
             merged[key][0]["domains"].append(spec["domains"][0])
         else:
@@ -117,12 +120,17 @@ def arm_specs(arm, seed: int, cooldown: float) -> list[tuple[dict, dict]]:
     return list(merged.values())
 
 
+def part_of(spec, parts: list[list[str]]) -> int:
+    """Which worker part a spec belongs to (by its first domain)."""
+    return next((i for i, p in enumerate(parts) if spec.domains and spec.domains[0] in p), 0)
+
+
 def _key(spec, mixture) -> tuple:
     return (spec["params"], spec["pretrain_tokens"], tuple(spec["specialize_tokens"]),
             spec["seed"], tuple(mixture))
 
 
-def jobs_of(ctx: Context, main, variants) -> tuple[list, dict]:
+def jobs_of(ctx: Context, main, variants) -> tuple[list, dict, list]:
     """(spec, settings) jobs, seed by seed (the arms at the planned N for three seeds, the
     size variants' first seed, the other seeds, the variants' other seeds), and which
     arm(s) each spec serves."""
@@ -133,14 +141,16 @@ def jobs_of(ctx: Context, main, variants) -> tuple[list, dict]:
     # the first n_seeds[0] goes after the third seed: a run cut short keeps both
     order = ([(s, main) for s in seeds[:3]] + [(s, variants) for s in n_seeds[:1]]
              + [(s, main) for s in seeds[3:]] + [(s, variants) for s in n_seeds[1:]])
+    k = len(ctx.domains)
+    parts = [ctx.domains[: (k + 1) // 2], ctx.domains[(k + 1) // 2:]]
     jobs, owner = [], defaultdict(set)
     for seed, arms in order:
         for arm in arms:
-            for spec, over in arm_specs(arm, seed, cool):
+            for spec, over in arm_specs(arm, seed, cool, parts):
                 s = settings(ctx, **over)
                 jobs.append((RunSpec.from_dict(spec), s))
                 owner[_key(jobs[-1][0].to_dict(), list(s.mixture))].add(arm.name)
-    return jobs, owner
+    return jobs, owner, parts
 
 
 def observed(runs, owner, domains) -> dict:
@@ -203,10 +213,10 @@ def decision(ctx: Context) -> None:
     log(f"decision: C = {dec['budget']:.3g}, planned N = {dec['params']:,}, share "
         f"{pl['pretrain_share']:.3f}, variants {dec['n_variants']}")
     main, variants = arms_of(ctx, dec)
-    jobs, owner = jobs_of(ctx, main, variants)
+    jobs, owner, parts = jobs_of(ctx, main, variants)
     from analysis import _completed
 
-    train(ctx, "decision", jobs, order="given")
+    train(ctx, "decision", jobs, order="given", part=lambda spec: part_of(spec, parts))
     obs = observed(_completed(ctx, "decision"), owner, ctx.domains)
     k = len(ctx.domains)
     st = averaged(ctx) if pl["plan"] is not None else None
@@ -238,8 +248,10 @@ def decision(ctx: Context) -> None:
     out = {**dec, "arms": table}
     if "planned" in at_n:
         shares = {a: table[a]["share"] for a in at_n}
-        out["curve"] = share_curve(shares, at_n, plan_share=table["planned"]["share"])
-        out["regret"] = realized_regret(at_n, "planned")
+        n_boot = int(ctx.cfg["decision"].get("n_boot", 2000))
+        out["curve"] = share_curve(shares, at_n, plan_share=table["planned"]["share"],
+                                   n_boot=n_boot)
+        out["regret"] = realized_regret(at_n, "planned", n_boot=n_boot)
         out["paired"] = paired_comparison({a: at_n[a] for a in ["planned", *RECIPES]
                                            if a in at_n}, "planned")
         out["verdict"] = verdict(out) if pl["plan"] is not None else None

@@ -43,24 +43,27 @@ def _cost(group) -> float:
                for spec, s in group)
 
 
-def groups_of(jobs, default, order: str = "cost") -> list[list]:
+def groups_of(jobs, default, order: str = "cost", part=None) -> list[list]:
     """Jobs (specs, or (spec, settings) pairs) grouped by pretraining stream, each group
     in increasing D; groups most expensive first (``order="cost"``: the shortest
     schedule), or in the order the jobs give them (``"given"``: e.g. seed by seed, so
-    that an interrupted step has whole seeds)."""
+    that an interrupted step has whole seeds). ``part(spec)`` splits a stream's specs
+    into groups that run in parallel, sharing the stream through its lock."""
     out: dict[tuple, list] = {}
     for job in jobs:
         spec, s = job if isinstance(job, tuple) else (job, default)
-        out.setdefault((spec.params, spec.seed, repr(s)), []).append((spec, s))
+        key = (spec.params, spec.seed, repr(s), part(spec) if part else 0)
+        out.setdefault(key, []).append((spec, s))
     groups = [sorted(g, key=lambda j: j[0].pretrain_tokens) for g in out.values()]
     return groups if order == "given" else sorted(groups, key=_cost, reverse=True)
 
 
-def train(ctx: Context, store: str, jobs, order: str = "cost") -> list:
-    """Run ``jobs`` into ``<out>/<store>.db`` (resuming) and export the store as CSV."""
+def train(ctx: Context, store: str, jobs, order: str = "cost", part=None) -> list:
+    """Run ``jobs`` into ``<out>/<store>.db`` (resuming) and export the store as CSV
+    (``order``, ``part``: see :func:`groups_of`)."""
     from trainer.runner import Options
 
-    groups = groups_of(jobs, settings(ctx), order)
+    groups = groups_of(jobs, settings(ctx), order, part)
     cores = len(os.sched_getaffinity(0))
     workers = max(1, min(len(groups), int(ctx.cfg["study"].get("workers", cores))))
     threads = int(ctx.cfg["study"].get("threads", max(1, cores // workers)))

@@ -26,7 +26,9 @@ def label(arm: str) -> str:
 
 
 def _fmt_interval(p: dict) -> str:
-    return "" if p["q50"] is None or p["q50"] != p["q50"] else f"{p['q50']:.4f} [{p['q05']:.4f}, {p['q95']:.4f}]"
+    if p["q50"] is None or p["q50"] != p["q50"]:
+        return ""
+    return f"{p['q50']:.4f} [{p['q05']:.4f}, {p['q95']:.4f}]"
 
 
 def curve_table(dec: dict):
