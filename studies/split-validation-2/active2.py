@@ -13,6 +13,8 @@ f(s_design) - min f, f the curve's smoothing spline (bayeslaw.validate.curve).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from active import seed_design
 from analysis import _completed, thin
@@ -77,13 +79,15 @@ def campaign(ctx: Context, c: int, law: str, budget: float) -> dict:
         post = fit(runs, law, domains=ctx.domains, **kw)
         return post.draws, post.noise
 
+    path = ctx.out / f"{loop}.state.json"
+    done = json.loads(path.read_text()) if path.exists() else {}
     with RunStore(ctx.store(loop)) as store:
-        state = run_loop(store, fitter, executor(ctx), m,
+        state = done if done.get("stopped") else run_loop(store, fitter, executor(ctx), m,
                          Settings(budget=budget, k=len(ctx.domains),
                                   q=int(acfg.get("batch", 4)), method="reweight",
                                   run_seed=seed),
                          LoopConfig(flops=float(acfg["flops"]), regret=0.0, growth=None),
-                         ctx.out / f"{loop}.state.json", domains=ctx.domains, seed=c,
+                         path, domains=ctx.domains, seed=c,
                          log=lambda msg: log(f"{loop}: {msg}"))
     export(ctx, loop)
     seed_cost = batch_cost(start)
@@ -113,21 +117,29 @@ def judge(ctx: Context, law: str, runs, budget: float, N: int, curve) -> dict:
             "relative_realized_regret": float((f - best) / best)}
 
 
+def campaigns(ctx: Context) -> dict:
+    """Run (or resume) every campaign's two designs; needs only the decision budget, so
+    it can run while the share curve trains."""
+    acfg = ctx.cfg["active"]
+    law, budget = acfg.get("law", "domain_gap"), ctx.results()["decision"]["budget"]
+    return {str(c): campaign(ctx, c, law, budget) for c in acfg.get("campaigns", [0])}
+
+
 def active(ctx: Context) -> None:
+    """Every campaign's designs judged on the measured share curve."""
     acfg = ctx.cfg["active"]
     law = acfg.get("law", "domain_gap")
     dec = ctx.results()["decision"]
     budget, N, curve = dec["budget"], dec["params"], dec["curve"]["curve"]
     out = {"law": law, "budget": budget, "params": N, "campaigns": {}}
-    for c in acfg.get("campaigns", [0]):
-        row = campaign(ctx, c, law, budget)
+    for c, row in campaigns(ctx).items():
         for design in ("loop", "grid"):
             runs = _completed(ctx, f"active-{design}-{c}")
             row[design] = judge(ctx, law, runs, budget, N, curve)
             log(f"campaign {c} {design}: {len(runs)} runs, share "
                 f"{row[design]['planned_share']:.3f}, realized regret "
                 f"{row[design]['relative_realized_regret']:.3%}")
-        out["campaigns"][str(c)] = row
+        out["campaigns"][c] = row
         ctx.save("active", out)
     out["summary"] = summary(out["campaigns"])
     ctx.save("active", out)
