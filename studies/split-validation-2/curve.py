@@ -14,6 +14,7 @@ has whole seeds. The statistics are :mod:`bayeslaw.validate`'s.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 import numpy as np
 from analysis import thin
@@ -101,13 +102,24 @@ def arms_of(ctx: Context, dec: dict) -> tuple[list, list]:
     return main, variants
 
 
+def semantics(arm) -> str:
+    """The arm whose training and record rules apply (``bayeslaw.validate.Arm.specs``,
+    ``arm_point``): a split with D = 0 is trained as specialists from scratch, one with
+    every D'_i = 0 as no specialization (a plan may land on either end)."""
+    if arm.pretrain_tokens == 0:
+        return "from_scratch"
+    if sum(arm.specialize_tokens.values()) == 0:
+        return "no_specialization"
+    return arm.name
+
+
 def arm_specs(arm, seed: int, cooldown: float, parts: list[list[str]]) -> list[tuple[dict, dict]]:
     """``Arm.specs`` with the domains of equal D'_i within each part of ``parts`` in one
     spec: the trainer then trains one cooldown at D for them (evaluated on each) instead
     of one per domain; the parts can run in two workers that share the pretraining
     stream (the second waits for the stream's lock and loads the checkpoint)."""
-    specs = arm.specs(seed, cooldown)
-    if arm.name in ("from_scratch", "no_specialization"):
+    specs = replace(arm, name=semantics(arm)).specs(seed, cooldown)
+    if semantics(arm) in ("from_scratch", "no_specialization"):
         return specs
     merged: dict[tuple, tuple[dict, dict]] = {}
     for spec, over in specs:
@@ -153,13 +165,14 @@ def jobs_of(ctx: Context, main, variants) -> tuple[list, dict, list]:
     return jobs, owner, parts
 
 
-def observed(runs, owner, domains) -> dict:
-    """``{arm: {seed: {domain: run}}}`` from the decision store's records."""
+def observed(runs, owner, domains, kinds: dict) -> dict:
+    """``{arm: {seed: {domain: run}}}`` from the decision store's records (``kinds``: each
+    arm's :func:`semantics`)."""
     out = defaultdict(lambda: defaultdict(dict))
     for r in runs:
         key = _key(r.config["spec"], r.config["settings"]["mixture"])
         for arm in owner.get(key, ()):
-            at_zero = arm in ("no_specialization", "from_scratch")
+            at_zero = kinds[arm] in ("no_specialization", "from_scratch")
             if (r.specialize_tokens == 0) == at_zero and r.domain in domains:
                 out[arm][r.seed][r.domain] = r
     return out
@@ -217,8 +230,10 @@ def decision(ctx: Context) -> None:
     from analysis import _completed
 
     train(ctx, "decision", jobs, order="given", part=lambda spec: part_of(spec, parts))
-    obs = observed(_completed(ctx, "decision"), owner, ctx.domains)
+    kinds = {a.name: semantics(a) for a in main + variants}
+    obs = observed(_completed(ctx, "decision"), owner, ctx.domains, kinds)
     k = len(ctx.domains)
+    ctx.cache.pop("averaged", None)  # the calibrate step may have widened it meanwhile
     st = averaged(ctx) if pl["plan"] is not None else None
     table, means = {}, {}
     for arm in main + variants:
@@ -229,7 +244,7 @@ def decision(ctx: Context) -> None:
                            for s, recs in sorted(seeds.items())}
         vals = np.array(list(means[arm.name].values()))
         lo, med, hi = np.percentile(np.concatenate([
-            predict_mean(st, arm.name, recs, 17 * s) for s, recs in seeds.items()]),
+            predict_mean(st, kinds[arm.name], recs, 17 * s) for s, recs in seeds.items()]),
             [5, 50, 95]) if st is not None else (np.nan,) * 3
         total = arm.pretrain_tokens + sum(arm.specialize_tokens.values())
         table[arm.name] = {

@@ -31,13 +31,26 @@ def averaged(ctx: Context):
 
 
 def fit(ctx: Context) -> None:
-    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
+    """Every law by NUTS, and their stacked mixture (the plan's posterior: the
+    calibration widens the predictive only, not the draws the planner optimizes over)."""
     from bayeslaw.fit.stack import stack
     from bayeslaw.fit.stackfile import save
 
     fit_laws(ctx)
-    posts = [_posterior(ctx, law) for law in ctx.cfg["fit"]["laws"]]
-    st = stack(posts)
+    st = stack([_posterior(ctx, law) for law in ctx.cfg["fit"]["laws"]])
+    save(st, ctx.out / AVERAGED)
+    ctx.cache["averaged"] = st
+    ctx.save("averaged", {"weights": st.weight_of(), "calibration": None})
+    log(f"stacked: weights {st.weight_of()}")
+
+
+def calibrate(ctx: Context) -> None:
+    """The stacked mixture's extrapolation calibration, learned by backtesting on the fit
+    runs alone; the averaged posterior is the calibrated mixture."""
+    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
+    from bayeslaw.fit.stackfile import save
+
+    st = averaged(ctx).with_calibration(None)
     ids = set(st.run_ids)
     runs = [r for r in _completed(ctx, "sweep") if r.run_id in ids]
     method = ctx.cfg["fit"].get("backtest", "lbfgs")
@@ -48,8 +61,8 @@ def fit(ctx: Context) -> None:
     ctx.cache["averaged"] = st
     ctx.save("averaged", {"weights": st.weight_of(), "backtest": method,
                           "calibration": json.loads(calib.to_json()), "n_runs": len(runs)})
-    log(f"averaged: weights {st.weight_of()}; calibration tau {calib.tau:.4g}, "
-        f"p {calib.power:.3g} ({calib.folds} folds, {calib.n_heldout} points)")
+    log(f"averaged: calibration tau {calib.tau:.4g}, p {calib.power:.3g} "
+        f"({calib.folds} folds, {calib.n_heldout} points)")
 
 
 def strategies(ctx: Context) -> dict:

@@ -25,7 +25,8 @@ import steps  # noqa: E402  (the first study's runner: Context, log, export)
 
 # step -> "module.function" of this folder, imported when the step runs
 STEPS = {"corpus": "training.corpus", "sweep": "training.sweep", "fit": "fitting.fit",
-         "decision": "curve.decision", "holdout": "training.holdout",
+         "calibrate": "fitting.calibrate", "decision": "curve.decision",
+         "holdout": "training.holdout",
          "extrapolation": "fitting.extrapolation", "campaigns": "active2.campaigns",
          "active": "active2.active",
          "report": "writeup2.report"}
