@@ -236,6 +236,7 @@ def decision(ctx: Context) -> None:
     ctx.cache.pop("averaged", None)  # the calibrate step may have widened it meanwhile
     st = averaged(ctx) if pl["plan"] is not None else None
     table, means = {}, {}
+    corpus_bytes = ctx.results().get("corpus", {}).get("train_bytes")
     for arm in main + variants:
         seeds = {s: recs for s, recs in obs[arm.name].items() if len(recs) == k}
         if not seeds:
@@ -257,8 +258,7 @@ def decision(ctx: Context) -> None:
             "inside90": [bool(lo <= v <= hi) for v in vals],
             "by_domain": {d: float(np.mean([recs[d].loss for recs in seeds.values()]))
                           for d in ctx.domains},
-            "epochs": max(float(max(r.metrics.get("epochs", {}).values(), default=0.0))
-                          for recs in seeds.values() for r in recs.values())}
+            "general_epochs": arm.pretrain_tokens / corpus_bytes if corpus_bytes else None}
     at_n = {a.name: means[a.name] for a in main if a.name in means}
     out = {**dec, "arms": table}
     if "planned" in at_n:
