@@ -80,7 +80,9 @@ def make_plan(ctx: Context, budget: float) -> dict:
     dp = np.atleast_1d(rec.specialize_tokens)
     dp = dp if len(dp) == len(ctx.domains) else np.repeat(dp, len(ctx.domains))
     doc = p.to_dict()
-    doc["recommended"]["loss_interval_calibrated"] = widen_decision(p.losses, rec, st.calibration)
+    if st.calibration is not None:
+        doc["recommended"]["loss_interval_calibrated"] = widen_decision(p.losses, rec,
+                                                                        st.calibration)
     return {"params": int(rec.params), "pretrain_tokens": float(rec.pretrain_tokens),
             "specialize_tokens": dict(zip(ctx.domains, dp.tolist(), strict=True)),
             "pretrain_share": float(rec.pretrain_share), "sizes": sizes(ctx), "plan": doc}
