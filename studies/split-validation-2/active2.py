@@ -1,4 +1,4 @@
-"""Active design check of split-validation-2, repeated (see run.py).
+"""Active design check of split-validation-2, repeated (see steps.py).
 
 For each campaign c of ``[active] campaigns`` (training seed 100 + c, its own stores, so
 campaigns are independent replicates of the noise): from the same small seed design
@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from active import seed_design
-from analysis import _completed, thin
-from steps import Context, export, log, settings
-from training import train, user_domains
+
+from bayeslaw.flow.steps import Context, export, log, settings
+
+from .first import active, analysis
+from .training import train, user_domains
+
+_completed, thin, seed_design = analysis._completed, analysis.thin, active.seed_design
 
 
 def menu(ctx: Context):
@@ -41,16 +44,10 @@ def fit_kw(ctx: Context) -> dict:
 
 def executor(ctx: Context, threads: int = 1):
     """The loop's executor: the trainer in this process, with the general corpus."""
-    from trainer.runner import Options, execute
-    from trainer.spec import RunSpec
+    from bayeslaw.flow.executors import trainer_executor
 
-    def run(specs, store) -> None:
-        opts = Options(store=str(store.path), device=ctx.device, threads=threads,
-                       progress=False, user_domains=user_domains(ctx))
-        for s in specs:
-            execute(RunSpec.from_dict(s), settings(ctx), opts)
-
-    return run
+    return trainer_executor(settings=settings(ctx).to_dict(), options={
+        "device": ctx.device, "threads": threads, "user_domains": user_domains(ctx)})
 
 
 def _specs(cands, seed: int):
@@ -63,9 +60,9 @@ def _specs(cands, seed: int):
 def campaign(ctx: Context, c: int, law: str, budget: float) -> dict:
     """Run (or resume) campaign ``c``: the loop, then the grid of the loop's cost."""
     from bayeslaw.fit import fit
+    from bayeslaw.flow.loop import LoopConfig, run_loop
     from bayeslaw.runs.store import RunStore
     from bayeslaw.suggest.candidates import batch_cost
-    from bayeslaw.suggest.loop import LoopConfig, run_loop
     from bayeslaw.suggest.select import Settings
     from bayeslaw.validate import uniform_grid
 
@@ -77,7 +74,7 @@ def campaign(ctx: Context, c: int, law: str, budget: float) -> dict:
 
     def fitter(runs):
         post = fit(runs, law, domains=ctx.domains, **kw)
-        return post.draws, post.noise
+        return post.draws  # with their noise
 
     path = ctx.out / f"{loop}.state.json"
     done = json.loads(path.read_text()) if path.exists() else {}

@@ -1,4 +1,4 @@
-"""Decision step of split-validation-2: the plan, and the measured share curve (see run.py).
+"""Decision step of split-validation-2: the plan, and the measured share curve (see steps.py).
 
 The averaged posterior (fitting.py) plans the split at the decision budget C =
 ``budget_factor`` x the largest fitted run, choosing N among the trainer's sizes in
@@ -17,10 +17,14 @@ from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
-from analysis import thin
-from fitting import averaged
-from steps import Context, log, settings
-from training import train
+
+from bayeslaw.flow.steps import Context, log, settings
+
+from .first import analysis
+from .fitting import averaged
+from .training import train
+
+thin = analysis.thin
 
 RECIPES = {"no_specialization": 1.0, "fixed_10pct": 0.9, "even_split": 0.5, "from_scratch": 0.0}
 
@@ -70,8 +74,8 @@ def nearest_size(ctx: Context, n: float) -> int:
 
 def make_plan(ctx: Context, budget: float) -> dict:
     """The averaged posterior's plan at ``budget``: the decision, its band, its loss."""
-    from bayeslaw.fit.calibrate import widen_decision
     from bayeslaw.plan import Constraints, plan
+    from bayeslaw.plan.decision import widen_decision
 
     st = averaged(ctx)
     p = plan(thin(st.draws), budget, len(ctx.domains), domains=ctx.domains,
@@ -229,11 +233,9 @@ def decision(ctx: Context) -> None:
         f"{pl['pretrain_share']:.3f}, variants {dec['n_variants']}")
     main, variants = arms_of(ctx, dec)
     jobs, owner, parts = jobs_of(ctx, main, variants)
-    from analysis import _completed
-
     train(ctx, "decision", jobs, order="given", part=lambda spec: part_of(spec, parts))
     kinds = {a.name: semantics(a) for a in main + variants}
-    obs = observed(_completed(ctx, "decision"), owner, ctx.domains, kinds)
+    obs = observed(analysis._completed(ctx, "decision"), owner, ctx.domains, kinds)
     k = len(ctx.domains)
     ctx.cache.pop("averaged", None)  # the calibrate step may have widened it meanwhile
     st = averaged(ctx) if pl["plan"] is not None else None

@@ -1,4 +1,4 @@
-"""Fit and extrapolation steps of split-validation-2 (see run.py).
+"""Fit and extrapolation steps of split-validation-2 (see steps.py).
 
 ``fit``: every law by NUTS on the sweep (the first study's step, analysis.fit), then the
 averaged posterior: the laws' PSIS-LOO stacking mixture (Yao et al. 2018;
@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 
-from analysis import _completed, _posterior
-from analysis import fit as fit_laws
-from steps import Context, log
+from bayeslaw.flow.steps import Context, log
+
+from .first import analysis
+
+_completed, _posterior, fit_laws = analysis._completed, analysis._posterior, analysis.fit
 
 AVERAGED = "posterior-averaged.nc"
 

@@ -1,4 +1,4 @@
-"""Training for split-validation-2: the first study's step runner, with the general corpus.
+"""Training for split-validation-2: the study runner's training, with the general corpus.
 
 The general mixture is the user domain ``general=<out>/general`` (corpus.py), which
 every training process is told about (``trainer.runner.Options.user_domains``). Specs
@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from steps import Context, export, log, settings  # the first study's runner
+from bayeslaw.flow.steps import Context, export, log, settings
 
 
 def corpus_dir(ctx: Context):
@@ -83,7 +83,7 @@ def train(ctx: Context, store: str, jobs, order: str = "cost", part=None) -> lis
 
 def corpus(ctx: Context) -> None:
     """Build (or find) the general corpus; its manifest goes into the records."""
-    import corpus as build
+    from . import corpus as build
 
     c = ctx.cfg.get("corpus", {})
     m = build.ensure(corpus_dir(ctx), tuple(c.get("sources", build.SOURCES)),
@@ -94,7 +94,7 @@ def corpus(ctx: Context) -> None:
 
 
 def grid(ctx: Context, table: str):
-    from trainer.study import grid_specs
+    from bayeslaw.flow.study import grid_specs
 
     tables = ctx.cfg[table] if isinstance(ctx.cfg[table], list) else [ctx.cfg[table]]
     return [s for t in tables for s in grid_specs({"domains": ctx.domains, **t}, f"[{table}]")]

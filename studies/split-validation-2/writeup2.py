@@ -1,4 +1,4 @@
-"""Report step of split-validation-2: results.md and report.html (see run.py).
+"""Report step of split-validation-2: results.md and report.html (see steps.py).
 
 The study's own sections (the share curve with its figure, the recipe comparison, the
 extrapolation table, the active design table, the corpus) come first; then, when the
@@ -9,8 +9,10 @@ weight, planned at the decision budget (as the first study's writeup).
 from __future__ import annotations
 
 import numpy as np
-from analysis import _completed, _posterior
-from steps import Context, log
+
+from bayeslaw.flow.steps import Context, log
+
+from .first import analysis
 
 LABEL = {"planned": "planned split", "no_specialization": "no specialization (s = 1)",
          "fixed_10pct": "10% specialization (s = 0.9)", "even_split": "50/50 split (s = 0.5)",
@@ -160,9 +162,9 @@ def _sections(res: dict):
 
 
 def report(ctx: Context) -> None:
+    from bayeslaw.flow.gather import report_inputs
     from bayeslaw.report.api import posterior_provenance, write_report
     from bayeslaw.report.build import build_report
-    from bayeslaw.report.gather import report_inputs
     from bayeslaw.report.markdown import render_table
     from bayeslaw.report.model import Report
 
@@ -171,10 +173,10 @@ def report(ctx: Context) -> None:
     std = []
     if "averaged" in res:
         law = max(res["averaged"]["weights"], key=res["averaged"]["weights"].get)
-        post = _posterior(ctx, law)
+        post = analysis._posterior(ctx, law)
         dec = res["decision"]
-        inputs = report_inputs(post, _completed(ctx, "sweep"), budget=dec["budget"], k=dec["k"],
-                               provenance=posterior_provenance(post), max_draws=500,
+        inputs = report_inputs(post, analysis._completed(ctx, "sweep"), budget=dec["budget"],
+                               k=dec["k"], provenance=posterior_provenance(post), max_draws=500,
                                progress=lambda s: log(f"report: {s}"),
                                allow_unconverged=ctx.cfg["fit"].get("allow_unconverged", False))
         std = build_report(inputs).sections

@@ -4,25 +4,17 @@ extrapolation, active and report steps are the first study's machinery, which
 test_split_validation.py runs end to end) and analysed: every arm at the same compute,
 the curve's optimum with its bootstrap interval, the recipes paired with the plan."""
 
-import importlib.util
 import json
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from bayeslaw.flow.steps import Context, load_steps, run_steps
+
 ROOT = Path(__file__).resolve().parents[2]
 STUDY = ROOT / "studies" / "split-validation-2"
 SHARES = {0.0, 0.25, 0.5, 0.7, 0.8, 0.9, 1.0}  # the issue's measured shares
-
-
-def _run_module():
-    sys.path.insert(0, str(STUDY))
-    spec = importlib.util.spec_from_file_location("split_validation_2_run", STUDY / "run.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_sizes_differ_only_in_size_settings():
@@ -50,7 +42,8 @@ def tiny(tmp_path_factory):
     cfg["corpus"]["max_bytes"] = 300_000
     cfg["decision"].update(budget=6 * N * 2048, plan={"params": N, "share": 0.85}, n_boot=30,
                            shares=[0.0, 0.5, 0.8, 0.9, 1.0], n_factors=[2.0])
-    _run_module().run(cfg, out / "out", out / "records", ["corpus", "decision"])
+    ctx = Context(cfg=cfg, out=out / "out", records=out / "records", progress=False)
+    run_steps(load_steps(STUDY / "steps.py"), ctx, ["corpus", "decision"])
     return out
 
 
