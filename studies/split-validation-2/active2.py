@@ -3,7 +3,7 @@
 For each campaign c of ``[active] campaigns`` (training seed 100 + c, its own stores, so
 campaigns are independent replicates of the noise): from the same small seed design
 (the first study's ``active.seed_design``), (a) the suggestion loop (fit -> suggest ->
-train -> refit, bayeslaw.suggest.loop) on the real trainer for ``flops`` of experiment
+train -> refit, bayeslaw.flow.loop) on the real trainer for ``flops`` of experiment
 compute beyond the seed design, and (b) the uniform grid of the same cost over the same
 menu (bayeslaw.validate.uniform_grid). Each design's fit then plans the split at the
 decision budget and the planned N (the N at which the share curve was measured), and

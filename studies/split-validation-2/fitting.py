@@ -25,10 +25,10 @@ AVERAGED = "posterior-averaged.nc"
 
 def averaged(ctx: Context):
     """The averaged (stacked, calibrated) posterior, from the step's file."""
-    from bayeslaw.fit.stackfile import load
+    from bayeslaw.fit.stack import StackedPosterior
 
     if "averaged" not in ctx.cache:
-        ctx.cache["averaged"] = load(ctx.out / AVERAGED)
+        ctx.cache["averaged"] = StackedPosterior.load(ctx.out / AVERAGED)
     return ctx.cache["averaged"]
 
 
