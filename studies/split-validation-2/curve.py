@@ -251,6 +251,9 @@ def decision(ctx: Context) -> None:
         lo, med, hi = np.percentile(np.concatenate([
             predict_mean(st, kinds[arm.name], recs, 17 * s) for s, recs in seeds.items()]),
             [5, 50, 95]) if st is not None else (np.nan,) * 3
+        raw = np.percentile(np.concatenate([
+            predict_mean(st.with_calibration(None), kinds[arm.name], recs, 17 * s)
+            for s, recs in seeds.items()]), [5, 50, 95]) if st is not None else [np.nan] * 3
         total = arm.pretrain_tokens + sum(arm.specialize_tokens.values())
         table[arm.name] = {
             "params": arm.params, "share": arm.pretrain_tokens / total,
@@ -260,11 +263,16 @@ def decision(ctx: Context) -> None:
             "by_seed": means[arm.name],
             "predicted": {"q05": lo, "q50": med, "q95": hi},
             "inside90": [bool(lo <= v <= hi) for v in vals],
+            "predicted_uncalibrated": dict(zip(("q05", "q50", "q95"), raw, strict=True)),
+            "inside90_uncalibrated": [bool(raw[0] <= v <= raw[2]) for v in vals],
             "by_domain": {d: float(np.mean([recs[d].loss for recs in seeds.values()]))
                           for d in ctx.domains},
             "general_epochs": arm.pretrain_tokens / corpus_bytes if corpus_bytes else None}
     at_n = {a.name: means[a.name] for a in main if a.name in means}
-    out = {**dec, "arms": table}
+    out = {**dec, "arms": table, "coverage90": {
+        key: {"inside": sum(sum(r[key]) for r in table.values()),
+              "n": sum(len(r[key]) for r in table.values())}
+        for key in ("inside90", "inside90_uncalibrated")}}
     if "planned" in at_n:
         shares = {a: table[a]["share"] for a in at_n}
         n_boot = int(ctx.cfg["decision"].get("n_boot", 2000))

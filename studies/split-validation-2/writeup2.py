@@ -50,7 +50,16 @@ def curve_table(dec: dict):
                   "seeds inside 90%"], rows,
                  f"The measured share curve at C = {dec['budget']:.3g} FLOPs, k = {dec['k']}: "
                  "every arm spends exactly C (T = C / 6N tokens). Loss: mean over the k "
-                 "domains of the validation loss (nats/byte).")
+                 "domains of the validation loss (nats/byte)." + _coverage(dec))
+
+
+def _coverage(dec: dict) -> str:
+    c = dec.get("coverage90")
+    if not c or not c["inside90"]["n"]:
+        return ""
+    a, u = c["inside90"], c["inside90_uncalibrated"]
+    return (f" The averaged posterior's 90% intervals held {a['inside']} of {a['n']} "
+            f"arm-seeds; without its calibration (the stacked mixture) {u['inside']}.")
 
 
 def recipe_table(dec: dict):
