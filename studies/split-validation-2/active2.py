@@ -95,23 +95,25 @@ def campaign(ctx: Context, c: int, law: str, budget: float) -> dict:
             "loop_history": state["history"]}
 
 
-def judge(ctx: Context, law: str, runs, budget: float, N: int, curve) -> dict:
-    """Fit ``runs``, plan the share at the budget and N; its regret on the measured curve."""
+def plan_of(ctx: Context, law: str, runs, budget: float, N: int) -> dict:
+    """Fit ``runs`` and plan the share at the budget and N (the planned N)."""
     from bayeslaw.fit import fit
     from bayeslaw.plan import Constraints, plan
 
     post = fit(runs, law, domains=ctx.domains, **fit_kw(ctx))
     p = plan(thin(post.draws), budget, len(ctx.domains), domains=ctx.domains,
              constraints=Constraints(params=float(N)))
-    share = float(p.recommended.pretrain_share)
-    lo, hi = min(curve["share"]), max(curve["share"])
-    f = np.interp(np.clip(share, lo, hi), curve["share"], curve["loss"])
-    best = min(curve["loss"])
     band = p.to_dict()["intervals"]["pretrain_share"]
-    return {"n_runs": len(runs), "planned_share": share, "share_band": [band["q05"],
-                                                                         band["q95"]],
-            "expected_regret": p.expected_regret, "realized_regret": float(f - best),
-            "relative_realized_regret": float((f - best) / best)}
+    return {"n_runs": len(runs), "planned_share": float(p.recommended.pretrain_share),
+            "share_band": [band["q05"], band["q95"]], "expected_regret": p.expected_regret}
+
+
+def regret_on(curve: dict, share: float) -> dict:
+    """The measured curve at ``share`` minus its minimum (clipped to the measured range)."""
+    lo, hi = min(curve["share"]), max(curve["share"])
+    f = float(np.interp(np.clip(share, lo, hi), curve["share"], curve["loss"]))
+    best = min(curve["loss"])
+    return {"realized_regret": f - best, "relative_realized_regret": (f - best) / best}
 
 
 def campaigns(ctx: Context) -> dict:
@@ -123,22 +125,30 @@ def campaigns(ctx: Context) -> dict:
 
 
 def active(ctx: Context) -> None:
-    """Every campaign's designs judged on the measured share curve."""
+    """Every campaign's designs planned (fitted once: a rerun with the same runs reuses
+    the plan) and, once the share curve is measured, judged on it."""
     acfg = ctx.cfg["active"]
     law = acfg.get("law", "domain_gap")
     dec = ctx.results()["decision"]
-    budget, N, curve = dec["budget"], dec["params"], dec["curve"]["curve"]
+    budget, N = dec["budget"], dec["params"]
+    curve = dec.get("curve", {}).get("curve")
+    before = ctx.results().get("active", {}).get("campaigns", {})
     out = {"law": law, "budget": budget, "params": N, "campaigns": {}}
     for c, row in campaigns(ctx).items():
         for design in ("loop", "grid"):
             runs = _completed(ctx, f"active-{design}-{c}")
-            row[design] = judge(ctx, law, runs, budget, N, curve)
+            old = before.get(c, {}).get(design)
+            row[design] = (old if old and old["n_runs"] == len(runs)
+                           else plan_of(ctx, law, runs, budget, N))
+            if curve:
+                row[design].update(regret_on(curve, row[design]["planned_share"]))
             log(f"campaign {c} {design}: {len(runs)} runs, share "
-                f"{row[design]['planned_share']:.3f}, realized regret "
-                f"{row[design]['relative_realized_regret']:.3%}")
+                f"{row[design]['planned_share']:.3f}, relative realized regret "
+                f"{row[design].get('relative_realized_regret', float('nan')):.3%}")
         out["campaigns"][c] = row
         ctx.save("active", out)
-    out["summary"] = summary(out["campaigns"])
+    if curve:
+        out["summary"] = summary(out["campaigns"])
     ctx.save("active", out)
 
 
