@@ -15,7 +15,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from bayeslaw.flow.steps import Context, export, log, settings
+# the pool's function lives in bayeslaw.flow.steps: spawned workers import it by name,
+# and this study's package exists only in the process that loaded it
+from bayeslaw.flow.steps import Context, _run_group, export, log, settings
 
 
 def corpus_dir(ctx: Context):
@@ -25,12 +27,6 @@ def corpus_dir(ctx: Context):
 def user_domains(ctx: Context) -> dict[str, str]:
     name = ctx.cfg.get("corpus", {}).get("name", "general")
     return {name: str(corpus_dir(ctx))}
-
-
-def _run_group(group, opts) -> list:
-    from trainer.runner import execute
-
-    return [r for spec, s in group for r in execute(spec, s, opts)]
 
 
 def _cost(group) -> float:
