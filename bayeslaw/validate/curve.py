@@ -15,6 +15,9 @@ arm). With y_a,s the mean domain loss of arm a at seed s:
 - the realized regret of an arm is its measured mean loss minus the best measured arm's
   (selection included in each bootstrap resample), and on the curve
   f(s_plan) - min f.
+
+An arm that lacks a seed (a run that diverged) is averaged over the seeds it has, and
+the resampled seeds count for it where it has them.
 """
 
 from __future__ import annotations
@@ -29,12 +32,34 @@ GRID = 1001  # points of the argmin search over the measured range of shares
 
 
 def _matrix(losses: Mapping[str, Mapping[int, float]]) -> tuple[list[str], list[int], np.ndarray]:
-    """Arms, seeds common to every arm and the (arms, seeds) loss matrix."""
+    """Arms, every seed any arm measured and the (arms, seeds) loss matrix, NaN where an
+    arm lacks a seed (a run that diverged, say): each arm is averaged over its own seeds."""
     arms = list(losses)
-    seeds = sorted(set.intersection(*(set(losses[a]) for a in arms))) if arms else []
+    seeds = sorted(set().union(*(set(losses[a]) for a in arms))) if arms else []
     if not seeds:
-        raise BayeslawError("the share curve needs at least one seed measured by every arm")
-    return arms, seeds, np.array([[losses[a][s] for s in seeds] for a in arms], float)
+        raise BayeslawError("the share curve needs at least one measured seed")
+    Y = np.array([[losses[a].get(s, np.nan) for s in seeds] for a in arms], float)
+    if np.isnan(Y).all(axis=1).any():
+        raise BayeslawError("every arm of the share curve needs at least one measured seed")
+    return arms, seeds, Y
+
+
+def _resample(Y: np.ndarray, rng) -> np.ndarray:
+    """Seeds drawn with replacement, jointly for every arm; redrawn in the rare case that
+    an arm has none of its seeds among them."""
+    while True:
+        Yb = Y[:, rng.integers(Y.shape[1], size=Y.shape[1])]
+        if not np.isnan(Yb).all(axis=1).any():
+            return Yb
+
+
+def _mean_sem(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    n = (~np.isnan(Y)).sum(1)
+    mean = np.nanmean(Y, 1)
+    if n.min() < 2:
+        return mean, None
+    sem = np.nanstd(Y, 1, ddof=1) / np.sqrt(n)
+    return mean, (sem if np.all(sem > 0) else None)
 
 
 def smooth_curve(shares: np.ndarray, means: np.ndarray, sem: np.ndarray | None = None):
@@ -77,10 +102,8 @@ def share_curve(shares: Mapping[str, float], losses: Mapping[str, Mapping[int, f
     lo, hi = float(s.min()), float(s.max())
 
     def fit(Ys):
-        sem = Ys.std(1, ddof=1) / np.sqrt(Ys.shape[1]) if Ys.shape[1] > 1 else None
-        if sem is not None and not np.all(sem > 0):
-            sem = None
-        c = smooth_curve(s, Ys.mean(1), sem)
+        mean, sem = _mean_sem(Ys)
+        c = smooth_curve(s, mean, sem)
         opt = argmin_share(c, lo, hi)
         reg = None if plan_share is None else float(c(plan_share) - opt[1])
         return c, opt, reg
@@ -89,15 +112,18 @@ def share_curve(shares: Mapping[str, float], losses: Mapping[str, Mapping[int, f
     rng = np.random.default_rng(seed)
     boot_s, boot_r = [], []
     for _ in range(n_boot if len(seeds) > 1 else 0):
-        _, (bs, _), br = fit(Y[:, rng.integers(len(seeds), size=len(seeds))])
+        _, (bs, _), br = fit(_resample(Y, rng))
         boot_s.append(bs)
         if br is not None:
             boot_r.append(br)
     q = [(1 - level) / 2, (1 + level) / 2]
     grid = np.linspace(lo, hi, 101)
-    out = {"seeds": seeds, "arms": {a: {"share": float(s[i]), "mean": float(Y[i].mean()),
-                                        "sem": float(Y[i].std(ddof=1) / np.sqrt(len(seeds)))
-                                        if len(seeds) > 1 else None}
+    mean, _ = _mean_sem(Y)
+    n = (~np.isnan(Y)).sum(1)
+    out = {"seeds": seeds, "arms": {a: {"share": float(s[i]), "mean": float(mean[i]),
+                                        "n_seeds": int(n[i]),
+                                        "sem": float(np.nanstd(Y[i], ddof=1) / np.sqrt(n[i]))
+                                        if n[i] > 1 else None}
                                     for i, a in enumerate(arms)},
            "optimum": {"share": s_opt, "loss": l_opt,
                        "interval": np.quantile(boot_s, q).tolist() if boot_s else None,
@@ -112,22 +138,21 @@ def share_curve(shares: Mapping[str, float], losses: Mapping[str, Mapping[int, f
 
 def realized_regret(losses: Mapping[str, Mapping[int, float]], arm: str, *, n_boot: int = 2000,
                     level: float = 0.95, seed: int = 0) -> dict:
-    """Mean loss of ``arm`` minus the best measured arm's, over the seeds every arm ran,
+    """Mean loss of ``arm`` minus the best measured arm's (each over its own seeds),
     with a percentile bootstrap interval over seeds that re-selects the best arm in each
     resample (so the selection's optimism is in the interval)."""
     arms, seeds, Y = _matrix(losses)
     i = arms.index(arm)
 
     def regret(Ys):
-        m = Ys.mean(1)
+        m = np.nanmean(Ys, 1)
         return float(m[i] - m.min()), arms[int(np.argmin(m))]
 
     r, best = regret(Y)
     rng = np.random.default_rng(seed)
-    boot = [regret(Y[:, rng.integers(len(seeds), size=len(seeds))])[0]
-            for _ in range(n_boot if len(seeds) > 1 else 0)]
+    boot = [regret(_resample(Y, rng))[0] for _ in range(n_boot if len(seeds) > 1 else 0)]
     q = [(1 - level) / 2, (1 + level) / 2]
-    best_loss = float(Y[arms.index(best)].mean())
+    best_loss = float(np.nanmean(Y[arms.index(best)]))
     return {"arm": arm, "best_arm": best, "regret": r, "relative": r / best_loss,
             "best_loss": best_loss, "interval": np.quantile(boot, q).tolist() if boot else None,
             "level": level, "n_seeds": len(seeds),

@@ -42,9 +42,19 @@ def test_realized_regret_is_the_gap_to_the_best_arm():
     assert realized_regret(L, "s70", n_boot=20)["regret"] == 0.0
 
 
-def test_needs_shared_seeds_and_enough_shares():
+def test_an_arm_missing_a_seed_is_averaged_over_its_own():
+    L = _losses(0.6, 0.002)
+    del L["s0"][2]  # a diverged run
+    out = share_curve(SHARES, L, n_boot=20)
+    assert out["arms"]["s0"]["n_seeds"] == 4 and out["arms"]["s50"]["n_seeds"] == 5
+    assert out["arms"]["s0"]["mean"] == pytest.approx(np.mean(list(L["s0"].values())))
+    assert out["optimum"]["share"] == pytest.approx(0.6, abs=0.05)
+    assert realized_regret(L, "s0", n_boot=20)["best_loss"] < out["arms"]["s0"]["mean"]
+
+
+def test_needs_a_seed_per_arm_and_enough_shares():
     with pytest.raises(BayeslawError, match="seed"):
-        share_curve(SHARES, {"s0": {0: 1.0}, "s25": {1: 1.0}})
+        share_curve(SHARES, {a: ({} if a == "s0" else {0: 1.0}) for a in SHARES})
     few = {a: SHARES[a] for a in ("s0", "s50", "s100")}
     with pytest.raises(BayeslawError, match="5 distinct"):
         share_curve(few, {a: {0: 1.0} for a in few})
