@@ -42,8 +42,8 @@ def curve_table(dec: dict):
         ins = row["inside90"]
         rows.append([label(arm), f"{row['params']:,}", row["share"], row["pretrain_tokens"],
                      float(np.mean(list(row["specialize_tokens"].values()))), len(row["seeds"]),
-                     row["mean_loss"],
-                     row["sd_loss"] if row["sd_loss"] is not None else float("nan"),
+                     f"{row['mean_loss']:.4f}",
+                     "" if row["sd_loss"] is None else f"{row['sd_loss']:.4f}",
                      _fmt_interval(row["predicted"]), f"{sum(ins)}/{len(ins)}"])
     return Table(["arm", "N", "pretrain share", "D", "mean D'_i", "seeds", "mean domain loss",
                   "sd over seeds", "predicted median [90%] (averaged posterior)",
@@ -100,8 +100,9 @@ def active_table(act: dict):
         for d in ("loop", "grid"):
             j = row[d]
             rows.append([c, "suggestion loop" if d == "loop" else "uniform grid",
-                         row[f"{d}_flops"], j["n_runs"], j["planned_share"],
-                         j["realized_regret"], j["relative_realized_regret"]])
+                         row[f"{d}_flops"], j["n_runs"], f"{j['planned_share']:.3f}",
+                         f"{j.get('realized_regret', float('nan')):.4f}",
+                         f"{j.get('relative_realized_regret', float('nan')):.2%}"])
     return Table(["campaign", "design", "experiment FLOPs (seed design included)", "records",
                   "planned share", "realized regret on the measured curve", "relative"], rows,
                  f"Each campaign (its own training seed) fits {act['law']} to its design and "
