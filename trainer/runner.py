@@ -228,8 +228,10 @@ class SpecRun:
             stream.clear(step)
 
     # -- branches ---------------------------------------------------------------------
-    def _evaluate(self, domain: str | None) -> tuple[dict[str, float], float]:
-        names = list(dict.fromkeys([*self.mixture, *([domain] if domain else [])]))
+    def _evaluate(self, domains: list[str]) -> tuple[dict[str, float], float]:
+        """Validation loss on the mixture's domains and on ``domains`` (the recorded ones,
+        which need not be in the mixture), and the mixture's weighted loss."""
+        names = list(dict.fromkeys([*self.mixture, *domains]))
         ds = [dom.load(n, self.opts.user_domains) for n in names]
         losses = self.trainer.evaluate(ds, self.settings.eval_tokens)
         w = {n: float(self.settings.weights.get(n, 1.0)) for n in self.mixture}
@@ -269,7 +271,7 @@ class SpecRun:
         t0, s0, n0 = time.perf_counter(), self.trainer.train_seconds, self.trainer.tokens
         steps = max(1, round(self.settings.cooldown * step))
         loss, saved = self._decay(steps, "cool_" + digest(self.key, step, steps), "cooldown")
-        losses, mix = self._evaluate(None)
+        losses, mix = self._evaluate([p.domain for p in pts])
         kw = dict(D=self.trainer.tokens, Dp=0, parent=self.ckpt_id(step), losses=losses,
                   mix=mix, train_loss=loss, tokens=self.trainer.tokens - n0,
                   seconds=self.trainer.train_seconds - s0, t0=t0,
@@ -312,7 +314,7 @@ class SpecRun:
             snap = self.trainer.snapshot()
             loss, saved = self._decay(decay, "decay_" + digest(self.key, step, domain, at,
                                                                decay), "decay")
-            losses, mix = self._evaluate(domain)
+            losses, mix = self._evaluate([domain])
             run = self._finish(
                 p, D=base, Dp=self.trainer.tokens - base, parent=self.ckpt_id(step),
                 losses=losses, mix=mix, train_loss=loss, tokens=self.trainer.tokens - base,

@@ -136,10 +136,11 @@ def plan(draws: Draws, budget: float, k: int, *, domains: Sequence[str] | None =
 
 def blind_to_split(draws: Draws) -> bool:
     """Whether the law depends on the tokens only through D + D' (Chinchilla's pooled
-    law): checked on a few draws at a few points, L(N, a, b) = L(N, a + b, 0) = L(N, 0, a + b)
-    to 1e-9 relative."""
-    n = min(draws.n_draws, 8)
-    theta = {p: np.asarray(v, float)[:n, None] for p, v in draws.params.items()}
+    law): checked on every draw at a few points, L(N, a, b) = L(N, a + b, 0) = L(N, 0, a + b)
+    to 1e-9 relative. Every draw, not the first few: a stacked mixture's draws come law by
+    law, and a split-blind law of small weight listed first must not make the whole
+    mixture blind."""
+    theta = {p: np.asarray(v, float)[:, None] for p, v in draws.params.items()}
     theta = {p: v if v.ndim == 3 else v[..., None] for p, v in theta.items()}  # (n, 1, kd)
     N = np.array([1e6, 1e8, 1e10])[:, None]
     a, b = 20.0 * N, 3.0 * N

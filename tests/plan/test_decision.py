@@ -8,6 +8,7 @@ import pytest
 from bayeslaw.draws import Draws
 from bayeslaw.errors import BayeslawError
 from bayeslaw.plan import Constraints, decision_losses, frontier, optimal_per_draw, plan
+from bayeslaw.plan.planner import blind_to_split
 from tests.plan.helpers import CHINCHILLA, DOMAIN_GAP, cloud, numpy_loss
 
 
@@ -136,3 +137,25 @@ def test_a_law_blind_to_the_split_pretrains_and_never_recommends_d_zero(k):
     assert doc["recommended"]["params"] == pytest.approx(N, rel=1e-3)
     assert doc["recommended"]["tokens_per_param"] == pytest.approx(C / 6 / N ** 2, rel=2e-3)
     assert not plan(cloud(DOMAIN_GAP, 4), C, 1).blind_to_split
+
+
+def test_a_mixture_is_blind_only_if_every_draw_is():
+    """A stacked mixture lists its draws law by law: ten split-blind chinchilla draws first,
+    then domain_gap draws. The mixture depends on the split, so the planner must not give
+    every token to pretraining (it did when only the first eight draws were checked)."""
+    from bayeslaw.fit.stack import INDEX, key, mixture_law
+
+    chin = Draws.point("chinchilla", CHINCHILLA)
+    dg = cloud(DOMAIN_GAP, 40)
+    law = mixture_law(("chinchilla", "domain_gap"))
+    n_c, n_d = 10, dg.n_draws
+    params = {INDEX: np.r_[np.zeros(n_c), np.ones(n_d)]}
+    for p, v in chin.params.items():  # (1,) or (1, domains): repeated on every row
+        v = np.asarray(v, float)
+        params[key("chinchilla", p)] = np.repeat(v, n_c + n_d, axis=0)
+    for p, v in dg.params.items():
+        v = np.asarray(v, float)
+        params[key("domain_gap", p)] = np.concatenate([np.repeat(v[:1], n_c, axis=0), v])
+    mix = Draws(law, dg.domains, params)
+    assert not blind_to_split(mix)
+    assert blind_to_split(Draws(law, dg.domains, {k: v[:n_c] for k, v in params.items()}))

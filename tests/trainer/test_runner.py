@@ -241,3 +241,28 @@ def test_a_kill_during_a_decay_resumes_it_from_its_last_save(tiny, opts, tmp_pat
     assert [(r.run_id, r.loss, r.specialize_tokens) for r in resumed] == [
         (r.run_id, r.loss, r.specialize_tokens) for r in clean]
     assert not list(opts.ckpt_dir().glob("decay_*.pt"))  # cleared once recorded
+
+
+def test_a_recorded_domain_outside_the_mixture_gets_its_d_prime_zero_point(tiny, opts,
+                                                                           tmp_path):
+    """Pretraining on a user domain only (general=DIR) and recording a bundled domain:
+    the cooldown's D' = 0 point is evaluated on the recorded domain (a KeyError once)."""
+    from dataclasses import replace
+
+    from trainer.domains import load
+
+    general = tmp_path / "general"
+    general.mkdir()
+    text = load("python").train[:40_000].tobytes()
+    for i in range(4):
+        (general / f"shard-{i}.txt").write_bytes(text[i * 10_000:(i + 1) * 10_000])
+    settings = replace(tiny, mixture=("general",))
+    opts = replace(opts, user_domains={"general": str(general)})
+    spec = RunSpec(params=3000, pretrain_tokens=16 * 32 * 8, specialize_tokens=(2048,),
+                   domains=("foldoc", "bible"), seed=1)
+    runs = execute(spec, settings, opts)
+    zero = [r for r in runs if r.specialize_tokens == 0]
+    assert sorted(r.domain for r in zero) == ["bible", "foldoc"]
+    assert all(r.status == "completed" and 0 < r.loss < math.log(256) + 0.5 for r in zero)
+    assert zero[0].loss != zero[1].loss  # each evaluated on its own domain
+    assert set(zero[0].metrics["epochs"]) == {"general"}
