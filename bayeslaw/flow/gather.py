@@ -19,6 +19,7 @@ from bayeslaw.errors import BayeslawError
 from bayeslaw.report.model import ReportInputs
 
 FRONTIER_POINTS = 10
+FRONTIER_DRAWS = 1000  # the frontier figure's bands (frontier_dict says why)
 
 
 def runs_of(posterior, runs: Sequence) -> list:
@@ -69,9 +70,19 @@ def plan_dict(draws, budget: float, k: int, domains: Sequence[str]) -> dict[str,
 
 
 def frontier_dict(draws, budgets: np.ndarray, k: int, domains: Sequence[str]) -> dict[str, Any]:
-    from bayeslaw.plan import frontier
+    """The frontier figure's data: bands over :data:`FRONTIER_DRAWS` evenly spaced draws.
 
-    fr = frontier(draws, budgets, k, domains=list(domains)).to_dict()
+    The figure draws 5-95% bands at ten budgets; the per-draw optima cost draws x domains
+    solves per budget, and from 1,000 draws a 5% quantile is off by about 0.7 percentile
+    points (binomial sd sqrt(0.05 * 0.95 / 1000)), less than the figure can show. The new
+    domains, if any, are drawn first on all the draws, so they are the plan's own.
+    """
+    from bayeslaw.plan import frontier
+    from bayeslaw.population import select
+
+    drawn, names = select(draws, k, list(domains))
+    fr = frontier(thin(drawn, FRONTIER_DRAWS), budgets, k,
+                  domains=list(names or domains)).to_dict()
     out = {"budget": np.asarray(fr["budgets"], dtype=float), "bayes": fr.get("bayes")}
     out.update({key: fr["bands"][key] for key in fr["bands"]})
     return out
