@@ -124,32 +124,41 @@ def train(ctx: Context, store: str, jobs) -> list:
     resuming, and export the store as CSV.
 
     Specs that share a pretraining stream (same N, D, seed and settings) run one after
-    the other in one worker, so the stream is trained once; groups run on
-    ``[study] workers`` processes of ``[study] threads`` threads each (default: the cores
-    shared out; one thread per process is robust to other load on a small machine)."""
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
-    from trainer.runner import Options
-
+    the other in one worker, so the stream is trained once; groups run most expensive
+    first (:func:`run_groups`)."""
     default = settings(ctx)
     groups: dict[tuple, list] = {}
     for job in jobs:
         spec, s = job if isinstance(job, tuple) else (job, default)
         key = (spec.params, spec.pretrain_tokens, spec.seed, repr(s))
         groups.setdefault(key, []).append((spec, s))
+    order = sorted(groups.values(), key=lambda g: -g[0][0].params * g[0][0].pretrain_tokens)
+    return run_groups(ctx, store, order)
+
+
+def run_groups(ctx: Context, store: str, groups: list[list], **options) -> list:
+    """Run ``groups`` of (spec, settings) pairs, in this order, into ``<out>/<store>.db``
+    and export the store as CSV. A group runs in one worker; groups run on ``[study]
+    workers`` processes of ``[study] threads`` threads each (default: the cores shared
+    out; one thread per process is robust to other load on a small machine). ``options``:
+    further :class:`trainer.runner.Options` fields (e.g. ``user_domains``)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from trainer.runner import Options
+
     cores = len(os.sched_getaffinity(0))
     workers = max(1, min(len(groups), int(ctx.cfg["study"].get("workers", cores))))
     threads = int(ctx.cfg["study"].get("threads", max(1, cores // workers)))
     opts = Options(store=str(ctx.store(store)), device=ctx.device,
-                   progress=ctx.progress and workers == 1, threads=threads)
-    order = sorted(groups.values(), key=lambda g: -g[0][0].params * g[0][0].pretrain_tokens)
+                   progress=ctx.progress and workers == 1, threads=threads, **options)
+    log(f"{store}: {sum(map(len, groups))} specs in {len(groups)} streams on {workers} workers")
     if workers == 1:
-        runs = [r for g in order for r in _run_group(g, opts)]
+        runs = [r for g in groups for r in _run_group(g, opts)]
     else:
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            runs = [r for f in [pool.submit(_run_group, g, opts) for g in order]
+            runs = [r for f in [pool.submit(_run_group, g, opts) for g in groups]
                     for r in f.result()]
     export(ctx, store)
     return runs

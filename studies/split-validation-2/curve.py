@@ -25,6 +25,7 @@ from .fitting import averaged
 from .training import train
 
 thin = analysis.thin
+predict_mean = analysis._predict_mean  # the first study's: mean domain loss per draw
 
 RECIPES = {"no_specialization": 1.0, "fixed_10pct": 0.9, "even_split": 0.5, "from_scratch": 0.0}
 
@@ -182,16 +183,6 @@ def observed(runs, owner, domains, kinds: dict) -> dict:
             if (r.specialize_tokens == 0) == at_zero and r.domain in domains:
                 out[arm][r.seed][r.domain] = r
     return out
-
-
-def predict_mean(post, arm: str, recs: dict, seed: int) -> np.ndarray:
-    """Posterior predictive draws of the mean domain loss at the records' (N, D, D')."""
-    from bayeslaw.fit.predictive import sample
-    from bayeslaw.validate import arm_point
-
-    ys = [sample(post, *arm_point(arm, r), dom, seed=seed + i)[1]
-          for i, (dom, r) in enumerate(sorted(recs.items()))]
-    return np.mean(ys, axis=0)
 
 
 def given_plan(ctx: Context, budget: float) -> dict:

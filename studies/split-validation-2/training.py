@@ -11,13 +11,9 @@ most expensive first.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
-# the pool's function lives in bayeslaw.flow.steps: spawned workers import it by name,
+# the pool runs in bayeslaw.flow.steps: spawned workers import its function by name,
 # and this study's package exists only in the process that loaded it
-from bayeslaw.flow.steps import Context, _run_group, export, log, settings
+from bayeslaw.flow.steps import Context, log, run_groups, settings
 
 
 def corpus_dir(ctx: Context):
@@ -56,25 +52,9 @@ def groups_of(jobs, default, order: str = "cost", part=None) -> list[list]:
 
 def train(ctx: Context, store: str, jobs, order: str = "cost", part=None) -> list:
     """Run ``jobs`` into ``<out>/<store>.db`` (resuming) and export the store as CSV
-    (``order``, ``part``: see :func:`groups_of`)."""
-    from trainer.runner import Options
-
-    groups = groups_of(jobs, settings(ctx), order, part)
-    cores = len(os.sched_getaffinity(0))
-    workers = max(1, min(len(groups), int(ctx.cfg["study"].get("workers", cores))))
-    threads = int(ctx.cfg["study"].get("threads", max(1, cores // workers)))
-    opts = Options(store=str(ctx.store(store)), device=ctx.device,
-                   progress=ctx.progress and workers == 1, threads=threads,
-                   user_domains=user_domains(ctx))
-    log(f"{store}: {sum(map(len, groups))} specs in {len(groups)} streams on {workers} workers")
-    if workers == 1:
-        runs = [r for g in groups for r in _run_group(g, opts)]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            runs = [r for f in [pool.submit(_run_group, g, opts) for g in groups]
-                    for r in f.result()]
-    export(ctx, store)
-    return runs
+    (``order``, ``part``: see :func:`groups_of`), every worker told of the corpus."""
+    return run_groups(ctx, store, groups_of(jobs, settings(ctx), order, part),
+                      user_domains=user_domains(ctx))
 
 
 def corpus(ctx: Context) -> None:
