@@ -16,8 +16,7 @@ The Python API mirrors the CLI::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bayeslaw._lazy import lazy
 
 __version__ = "0.1.0"
 
@@ -32,7 +31,7 @@ _EXPORTS = {
     "split_flops": "bayeslaw.compute",
     "run_flops": "bayeslaw.compute",
     "Draws": "bayeslaw.draws",
-    "get_law": "bayeslaw.laws",
+    "get_law": "bayeslaw.laws:get",
     "Posterior": "bayeslaw.fit",
     "predict": "bayeslaw.fit",
     "compare": "bayeslaw.fit.comparison",
@@ -45,14 +44,4 @@ _EXPORTS = {
 # fit, plan, suggest and report are subpackages: their functions are imported from them
 # (`from bayeslaw.fit import fit`), since an attribute of the same name on this package
 # would be replaced by the submodule as soon as it is imported.
-_RENAMED = {"get_law": "get"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
-    raise AttributeError(f"module 'bayeslaw' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)

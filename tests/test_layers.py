@@ -136,7 +136,7 @@ def test_no_module_level_import_cycle():
     ("bayeslaw.report.api", "def f():\n    from bayeslaw.flow.gather import report_inputs\n",
      "only the CLI and the studies drive the flow"),
     ("bayeslaw.report.gather", "from bayeslaw.plan import plan\n", "renders what it is given"),
-    ("bayeslaw.fit.calibrate", "from bayeslaw.plan.decision import widen\n",
+    ("bayeslaw.fit.backtest", "from bayeslaw.plan.decision import widen\n",
      "knows nothing of its uses"),
     ("bayeslaw.suggest.loop", "import bayeslaw.report.model\n", "render nothing"),
     ("trainer.study", "from bayeslaw.flow.analysis import run_analysis\n",

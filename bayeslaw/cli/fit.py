@@ -96,7 +96,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
                    priors=args.priors, progress=sys.stderr.isatty() and not args.json,
                    target_accept=args.target_accept, escalate=args.escalate)
     if args.calibrate:
-        from bayeslaw.fit.calibrate import calibrate
+        from bayeslaw.fit.backtest import calibrate
 
         post = post.with_calibration(calibrate(runs, post, method=args.method))
     seconds = time.perf_counter() - start

@@ -3,7 +3,7 @@
 A :class:`Calibration` adds variance ``tau^2 d^p`` (and, with criterion drift, a shift
 ``bias d^(p/2)``) to log loss at a point ``d`` e-folds beyond the :class:`Box` of the
 fitted runs in its most extrapolated coordinate (:func:`coordinates`). It is learned by
-backtesting (:mod:`bayeslaw.fit.calibrate`, where the model and its assumptions are
+backtesting (:mod:`bayeslaw.fit.backtest`, where the model and its assumptions are
 stated) and kept in a posterior file's attrs, so reading a file needs nothing more.
 """
 

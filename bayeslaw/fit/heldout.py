@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bayeslaw.errors import BayeslawError
-from bayeslaw.fit.calibrate import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
+from bayeslaw.fit.backtest import CRITERIA, fold_fits, folds_for, from_folds, stacked_laws
 from bayeslaw.fit.fitter import fitter as make_fitter
 from bayeslaw.fit.predictive import sample
 from bayeslaw.fit.stack import stack
@@ -48,7 +48,7 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         Settings of the full fits (e.g. ``chains``, ``warmup``, ``samples``).
     backtest : dict, optional
         Settings of the calibration's backtest (``origins``, ``method``, ``fit_kw``;
-        see :func:`bayeslaw.fit.calibrate.calibrate`).
+        see :func:`bayeslaw.fit.backtest.calibrate`).
     calibrate_laws : bool
         Also the rows ``"<law>+calibrated"`` (each law widened by its own backtest; the
         fold fits are shared, so this costs no extra fit; every law is then refitted in
@@ -64,7 +64,7 @@ def heldout_predictive(train_runs: Sequence, test_runs: Sequence, laws: Sequence
         "calibration": Calibration, "stacked": StackedPosterior}``; strategies
         ``"<law>"``, ``"stacked"``, ``"stacked+calibrated"`` (the default criterion,
         ``likelihood``) and ``"stacked+calibrated(<criterion>)"`` for the other criteria of
-        :func:`~bayeslaw.fit.calibrate.from_folds` (their calibrations under
+        :func:`~bayeslaw.fit.backtest.from_folds` (their calibrations under
         ``"calibrations"``); NaN where a test run's domain was not fitted.
     """
     if not laws:

@@ -4,7 +4,7 @@ For each posterior draw s: the mean curve ``L_s = L(N, D, D'; theta_s)`` and an 
 loss ``exp(y_s)``, ``y_s ~ StudentT(nu_s, log L_s, sigma_s)`` (the fit's likelihood).
 Quantiles over draws give the predictive bands with and without observation noise.
 
-A posterior with a ``calibration`` (:mod:`bayeslaw.fit.calibrate`) widens the observed
+A posterior with a ``calibration`` (:mod:`bayeslaw.fit.backtest`) widens the observed
 loss beyond its runs: sigma_s^2 becomes sigma_s^2 + tau^2 d(N, D, D')^p, and its location
 shifts by the learned drift bias d^(p/2). A stacked
 posterior (:mod:`bayeslaw.fit.stack`) gives the mixture predictive: each draw is one law's.

@@ -116,7 +116,7 @@ class StackedPosterior:
 
     ``draws`` and ``noise`` are the mixture's (``n_draws`` of them; default the largest
     component's count); ``calibration`` the extrapolation widening of the predictive
-    (:mod:`bayeslaw.fit.calibrate`), or None.
+    (:mod:`bayeslaw.fit.backtest`), or None.
     """
 
     components: tuple

@@ -19,8 +19,7 @@ studies) import ``flow``. Names load lazily, so ``import bayeslaw.flow`` is chea
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from bayeslaw._lazy import lazy
 
 _EXPORTS = {
     "make_report": "bayeslaw.flow.report",
@@ -30,18 +29,7 @@ _EXPORTS = {
     "LoopConfig": "bayeslaw.flow.loop",
     "simulator_executor": "bayeslaw.flow.executors",
     "trainer_executor": "bayeslaw.flow.executors",
-    "Truth": "bayeslaw.flow.simulate",
-    "simulate": "bayeslaw.flow.simulate",
-    "load_study": "bayeslaw.flow.study",
+    "Truth": "bayeslaw.flow.simulate",  # simulate(): bayeslaw.flow.simulate.simulate
+    "load_study": "bayeslaw.flow.study:load",
 }
-_RENAMED = {"load_study": "load"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), _RENAMED.get(name, name))
-    raise AttributeError(f"module 'bayeslaw.flow' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy(__name__, _EXPORTS)

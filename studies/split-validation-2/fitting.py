@@ -3,7 +3,7 @@
 ``fit``: every law by NUTS on the sweep (the first study's step, analysis.fit), then the
 averaged posterior: the laws' PSIS-LOO stacking mixture (Yao et al. 2018;
 bayeslaw/fit/stack.py) widened by the extrapolation calibration learned by backtesting on
-the fit runs alone (bayeslaw/fit/calibrate.py; L-BFGS folds, as the first study's
+the fit runs alone (bayeslaw/fit/backtest.py; L-BFGS folds, as the first study's
 averaged.py). The plan of the decision step is made from it.
 
 ``extrapolation``: every held-out run predicted by each law, by the stacked mixture and
@@ -49,7 +49,7 @@ def fit(ctx: Context) -> None:
 def calibrate(ctx: Context) -> None:
     """The stacked mixture's extrapolation calibration, learned by backtesting on the fit
     runs alone; the averaged posterior is the calibrated mixture."""
-    from bayeslaw.fit.calibrate import fold_fits, folds_for, from_folds, stacked_laws
+    from bayeslaw.fit.backtest import fold_fits, folds_for, from_folds, stacked_laws
     from bayeslaw.fit.stackfile import save
 
     st = averaged(ctx).with_calibration(None)

@@ -6,7 +6,7 @@ largest fitted compute, and N = 307,920 of records/holdout.csv, 11.7-13.3x) pred
 README's "Extrapolation per law". Strategies, all from one set of fits
 (:func:`bayeslaw.fit.heldout.heldout_predictive`): each law alone, the laws' stacked
 mixture, and the mixture widened by the extrapolation calibration learned by backtesting
-on the fit runs alone (bayeslaw/fit/calibrate.py).
+on the fit runs alone (bayeslaw/fit/backtest.py).
 
     python studies/split-validation/averaged.py [--chains 4 --warmup 500 --samples 500]
         [--out studies/split-validation/records/extrapolation-averaged.json]
@@ -77,7 +77,7 @@ def main() -> None:
     ap.add_argument("--folds", choices=("lbfgs", "nuts"), default="lbfgs",
                     help="the backtest's fold fits: L-BFGS point fits taking the mixture's "
                     "noise draws, as bench/bench_calibration.py (default), or NUTS "
-                    "(bayeslaw.fit.calibrate.FOLD_NUTS, what `fit --calibrate` does)")
+                    "(bayeslaw.fit.backtest.FOLD_NUTS, what `fit --calibrate` does)")
     ap.add_argument("--laws", default=",".join(LAWS))
     ap.add_argument("--out", default=str(RECORDS / "extrapolation-averaged.json"))
     a = ap.parse_args()

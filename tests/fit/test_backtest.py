@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bayeslaw.draws import Draws
-from bayeslaw.fit.calibrate import Fold, calibrate, coverage, learn, learn_drift
+from bayeslaw.fit.backtest import Fold, calibrate, coverage, learn, learn_drift
 from bayeslaw.fit.calibration import Box, Calibration
 from bayeslaw.fit.predictive import sample
 from bayeslaw.laws import get
@@ -89,7 +89,7 @@ def test_backtest_plumbing_with_point_fits():
     assert c.tau > 0 and c.gain > 0
     assert post.with_calibration(c).calibration == c
     # point folds borrow the calibrated posterior's noise draws (heavy tails included)
-    from bayeslaw.fit.calibrate import fold_fits, folds_for
+    from bayeslaw.fit.backtest import fold_fits, folds_for
 
     fits = fold_fits(runs, ["chinchilla"], method="lbfgs", fit_kw={"n_starts": 1})
     heavy = SimpleNamespace(law=post.law, noise={"sigma": np.full(5, 0.5), "nu": np.full(5, 3.0)})
@@ -98,7 +98,7 @@ def test_backtest_plumbing_with_point_fits():
 
 
 def test_coverage_criterion_matches_the_target():
-    from bayeslaw.fit.calibrate import match_coverage
+    from bayeslaw.fit.backtest import match_coverage
 
     folds = _folds(0.02, n=600)
     assert coverage(folds, 0.0, 2.0) < 0.7  # the unwidened intervals are far too narrow
@@ -148,7 +148,7 @@ def test_predictive_shifts_by_the_drift_beyond_the_runs():
 
 
 def test_stacked_folds_refit_only_the_weighted_laws():
-    from bayeslaw.fit.calibrate import stacked_laws
+    from bayeslaw.fit.backtest import stacked_laws
 
     post = SimpleNamespace(names=("a", "b", "c"),
                            weight_of=lambda: {"a": 0.7, "b": 0.295, "c": 0.005})
